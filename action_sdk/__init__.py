@@ -1,0 +1,37 @@
+"""Public API for writing Levante actions and plugins.
+
+This package is all that a plugin imports: the action base class and
+decorator, the run context, errors, the parameter schema and the plugin hook
+marker. Names not listed in ``__all__`` are internal and may change.
+"""
+
+from action_sdk._action import Action, action, describe_action
+from action_sdk._context import RunContext, SecurityContext
+from action_sdk._descriptor import ActionDescriptor
+from action_sdk._errors import (
+    ActionDefinitionError,
+    ActionError,
+    ActionInputError,
+    LevanteActionError,
+)
+from action_sdk._schema import Param, Secret
+from action_sdk._version import __version__
+from action_sdk.hookspecs import ActionHookSpec, hookimpl
+
+__all__ = [
+    "Action",
+    "ActionDefinitionError",
+    "ActionDescriptor",
+    "ActionError",
+    "ActionHookSpec",
+    "ActionInputError",
+    "LevanteActionError",
+    "Param",
+    "RunContext",
+    "Secret",
+    "SecurityContext",
+    "__version__",
+    "action",
+    "describe_action",
+    "hookimpl",
+]

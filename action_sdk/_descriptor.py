@@ -1,0 +1,147 @@
+"""Description of one action version: what the registry lists and the engine runs."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import semver
+
+from action_sdk._context import RunContext
+from action_sdk._errors import ActionError, ActionInputError, LevanteActionError
+from action_sdk._schema import Param, TypeMismatch
+
+logger = logging.getLogger(__name__)
+
+#: Calls the action implementation with a run context and validated input.
+Invoker = Callable[[RunContext, dict[str, Any]], Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActionDescriptor:
+    """Name, version, parameters and entry point of one action version.
+
+    Build one with ``describe_action`` from an ``Action`` subclass or a function
+    decorated with ``@action``.
+    """
+
+    name: str
+    #: Semantic version of the action's contract, such as "1.2.0".
+    version: str
+    description: str
+    parameters: tuple[Param, ...]
+    is_async: bool = False
+    #: Name of the plugin that contributed the action, set by discovery.
+    plugin: str | None = None
+    #: The ``Action`` subclass or decorated function.
+    implementation: Any = field(default=None, repr=False, compare=False)
+    invoke: Invoker = field(repr=False, compare=False)
+    _by_name: dict[str, Param] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_name = {param.name: param for param in self.parameters}
+        object.__setattr__(self, "_by_name", by_name)
+
+    @property
+    def version_info(self) -> semver.Version:
+        """The version parsed for ordering and range checks."""
+        return semver.Version.parse(self.version)
+
+    def with_plugin(self, plugin: str) -> ActionDescriptor:
+        """Return a copy of this descriptor attributed to ``plugin``."""
+        return replace(self, plugin=plugin)
+
+    def describe_parameters(self) -> str:
+        """Return the parameter list as text, e.g. ``output (required), delay=0``."""
+        if not self.parameters:
+            return "none"
+        return ", ".join(param.describe() for param in self.parameters)
+
+    def validate_input(self, input: Mapping[str, Any]) -> dict[str, Any]:
+        """Return the complete input of a run: given values plus defaults.
+
+        Values are checked against the parameter types, and convertible values
+        are converted: an integral float or numeric string for an int, an int or
+        numeric string for a float, "true" or "false" for a bool.
+
+        Raises:
+            ActionInputError: A required parameter is missing, a key is not a
+                parameter, or a value has the wrong type. The message lists all
+                problems and the action's parameters.
+        """
+        if not isinstance(input, Mapping):
+            raise self._input_error(
+                [f"input must be an object of parameters, got {type(input).__name__}"]
+            )
+        unexpected = [key for key in input if key not in self._by_name]
+        missing: list[str] = []
+        invalid: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        for param in self.parameters:
+            if param.name in input:
+                value = input[param.name]
+                try:
+                    values[param.name] = param.convert(value)
+                except TypeMismatch:
+                    invalid[param.name] = (
+                        f"parameter '{param.name}' must be of type {param.type_name}, "
+                        f"got {param.show_value(value)}"
+                    )
+            elif param.required:
+                missing.append(param.name)
+            else:
+                values[param.name] = copy.deepcopy(param.default)
+        if missing or unexpected or invalid:
+            problems = []
+            if missing:
+                problems.append(f"missing={missing!r}")
+            if unexpected:
+                problems.append(f"unexpected={unexpected!r}")
+            problems.extend(invalid.values())
+            raise self._input_error(problems, missing, unexpected, invalid)
+        return values
+
+    def run(self, input: Mapping[str, Any], context: RunContext | None = None) -> Any:
+        """Validate ``input``, run the action synchronously and return its result.
+
+        Args:
+            input: Parameter values by name; defaults fill in the rest.
+            context: The run context; an empty one when None.
+
+        Raises:
+            ActionInputError: The input does not match the parameters.
+            ActionError: The action reported a failure, or raised an unexpected
+                exception, which is chained as the cause.
+        """
+        values = self.validate_input(input)
+        try:
+            return self.invoke(context or RunContext(), values)
+        except LevanteActionError:
+            raise
+        except Exception as exc:
+            logger.debug(
+                "Action %s raised an unexpected error", self.name, exc_info=True
+            )
+            raise ActionError(f"{type(exc).__name__}: {exc}") from exc
+
+    def _input_error(
+        self,
+        problems: list[str],
+        missing: list[str] | None = None,
+        unexpected: list[str] | None = None,
+        invalid: dict[str, str] | None = None,
+    ) -> ActionInputError:
+        message = (
+            f"Invalid input for action {self.name}: {'; '.join(problems)}; "
+            f"parameters: {self.describe_parameters()}"
+        )
+        return ActionInputError(
+            message,
+            action=self.name,
+            missing=missing or [],
+            unexpected=unexpected or [],
+            invalid=invalid,
+        )

@@ -1,0 +1,82 @@
+"""Database URL selection, connection setup and schema creation."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine as SqlEngine
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.db.models import Base
+
+#: Environment variable that selects the database when ``--db`` is not given.
+DB_URL_ENV = "LEVANTE_DB_URL"
+
+
+def default_url() -> str:
+    """Return the database URL from LEVANTE_DB_URL or the SQLite default.
+
+    The default file is ``levante.sqlite`` under ``$XDG_DATA_HOME/levante``
+    (``~/.local/share/levante``), created on first use.
+    """
+    url = os.environ.get(DB_URL_ENV)
+    if url:
+        return url
+    data_home = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local/share")
+    folder = data_home / "levante"
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'levante.sqlite'}"
+
+
+def normalize_url(url: str) -> str:
+    """Accept a bare file path as a SQLite database and pick psycopg 3 for PG."""
+    if "://" not in url:
+        return f"sqlite:///{Path(url).resolve()}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers (the CLI, the API) see committed state while the
+    # engine writes; NORMAL sync is durable across process crashes in WAL.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class Database:
+    """A SQLAlchemy engine plus session factory for one database URL."""
+
+    def __init__(self, url: str | None = None, *, create: bool = True) -> None:
+        self.url = normalize_url(url or default_url())
+        kwargs: dict[str, Any] = {}
+        if self.url.startswith("sqlite"):
+            kwargs["connect_args"] = {"check_same_thread": False}
+        self.engine: SqlEngine = create_engine(self.url, **kwargs)
+        if self.url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        if create:
+            Base.metadata.create_all(self.engine)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """Open a session whose work is committed at the end, or rolled back."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()

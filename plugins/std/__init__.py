@@ -1,0 +1,9 @@
+"""Built-in std actions: noop, async_noop, echo, fail, sleep, test_dict and http.
+
+The engine finds this plugin through the ``levante.plugins`` entry point
+``std = "plugins.std:plugin"``, like any installed plugin.
+"""
+
+from plugins.std import hooks as plugin
+
+__all__ = ["plugin"]

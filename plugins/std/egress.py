@@ -1,0 +1,200 @@
+"""Settings and outbound-address policy of std.http.
+
+The defaults match the ``[action_std_http]`` options of Mistral 23.0.0: any
+host is allowed except loopback and link-local addresses (which include the
+cloud metadata service at 169.254.169.254), requests time out after 60 s, and
+responses larger than 5 MiB are rejected. The engine passes operator settings
+in ``RunContext.extra["std.http"]`` as a mapping with the same option names.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from action_sdk import ActionError, RunContext
+
+#: Key of the std.http settings in ``RunContext.extra``.
+SETTINGS_KEY = "std.http"
+DEFAULT_DENIED_CIDRS = ("127.0.0.0/8", "::1/128", "169.254.0.0/16", "fe80::/10")
+DEFAULT_TIMEOUT_SECONDS = 60.0
+DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class EgressDenied(ActionError):
+    """The policy does not allow a request to this URL."""
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    """Operator settings of std.http."""
+
+    #: Hosts that may be contacted; an empty tuple allows every host.
+    allowed_hosts: tuple[str, ...] = ()
+    #: Networks that no request may reach, after name resolution.
+    denied_networks: tuple[Network, ...] = tuple(
+        ipaddress.ip_network(cidr) for cidr in DEFAULT_DENIED_CIDRS
+    )
+    #: Timeout in seconds when the action sets none; 0 disables it.
+    default_timeout: float = DEFAULT_TIMEOUT_SECONDS
+    #: Largest accepted response body in bytes; 0 disables the limit.
+    max_response_size_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+
+    @classmethod
+    def from_context(cls, context: RunContext) -> HttpSettings:
+        """Read the settings from ``context.extra``, or return the defaults.
+
+        Raises:
+            ActionError: The settings have an unknown option or a bad value.
+        """
+        raw = context.extra.get(SETTINGS_KEY)
+        if raw is None:
+            return cls()
+        if isinstance(raw, HttpSettings):
+            return raw
+        if not isinstance(raw, Mapping):
+            raise ActionError(
+                f"Invalid {SETTINGS_KEY} settings: expected a mapping, got "
+                f"{type(raw).__name__}"
+            )
+        return cls.from_mapping(raw)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> HttpSettings:
+        """Build settings from Mistral-style option names and values.
+
+        Options: ``allowed_hosts`` (list of host names), ``denied_cidrs`` (list
+        of CIDR strings), ``default_timeout`` (seconds) and
+        ``max_response_size_bytes``. Missing options keep their defaults.
+
+        Raises:
+            ActionError: An option is unknown or its value is invalid.
+        """
+        known = {
+            "allowed_hosts",
+            "denied_cidrs",
+            "default_timeout",
+            "max_response_size_bytes",
+        }
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ActionError(
+                f"Invalid {SETTINGS_KEY} settings: unknown options {unknown}; "
+                f"allowed: {sorted(known)}"
+            )
+        defaults = cls()
+        return cls(
+            allowed_hosts=tuple(
+                _string_list(values, "allowed_hosts", list(defaults.allowed_hosts))
+            ),
+            denied_networks=tuple(
+                _network(cidr)
+                for cidr in _string_list(
+                    values, "denied_cidrs", list(DEFAULT_DENIED_CIDRS)
+                )
+            ),
+            default_timeout=_non_negative(
+                values, "default_timeout", defaults.default_timeout
+            ),
+            max_response_size_bytes=int(
+                _non_negative(
+                    values, "max_response_size_bytes", defaults.max_response_size_bytes
+                )
+            ),
+        )
+
+    def check_url(self, url: str, *, purpose: str = "URL") -> None:
+        """Raise EgressDenied unless the policy allows a request to ``url``.
+
+        Only http and https URLs with a host are allowed. When ``allowed_hosts``
+        is set the host must be in it. Every address the host resolves to must
+        lie outside the denied networks. A host that does not resolve passes,
+        because the request itself then fails to connect.
+
+        NOTE: the request resolves the host again, so a DNS answer that changes
+        between this check and the connection is not caught.
+        """
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise EgressDenied(
+                f"{purpose} scheme {parts.scheme!r} is not allowed; use http or https"
+            )
+        host = parts.hostname
+        if not host:
+            raise EgressDenied(f"{purpose} {_without_userinfo(url)!r} has no host")
+        if self.allowed_hosts and host not in self.allowed_hosts:
+            raise EgressDenied(
+                f"{purpose} host {host!r} is not in the allowed hosts of {SETTINGS_KEY}"
+            )
+        for address in _resolve(host, parts.port):
+            for network in self.denied_networks:
+                if address in network:
+                    raise EgressDenied(
+                        f"{purpose} host {host!r} resolves to the denied address "
+                        f"{address} (network {network})"
+                    )
+
+
+def _resolve(
+    host: str, port: int | None
+) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        infos = socket.getaddrinfo(host, port)
+    except (socket.gaierror, UnicodeError):
+        return []
+    addresses = []
+    for info in infos:
+        try:
+            address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        except ValueError:
+            continue
+        addresses.append(address)
+        mapped = getattr(address, "ipv4_mapped", None)
+        if mapped is not None:
+            addresses.append(mapped)
+    return addresses
+
+
+def _without_userinfo(url: str) -> str:
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
+
+
+def _string_list(values: Mapping[str, Any], key: str, default: list[str]) -> list[str]:
+    value = values.get(key, default)
+    if not isinstance(value, list | tuple) or not all(
+        isinstance(v, str) for v in value
+    ):
+        raise ActionError(
+            f"Invalid {SETTINGS_KEY} setting {key}: expected a list of strings, "
+            f"got {value!r}"
+        )
+    return list(value)
+
+
+def _network(cidr: str) -> Network:
+    try:
+        return ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        raise ActionError(
+            f"Invalid {SETTINGS_KEY} setting denied_cidrs: {cidr!r} is not a CIDR "
+            "network such as '10.0.0.0/8'"
+        ) from None
+
+
+def _non_negative(values: Mapping[str, Any], key: str, default: float) -> float:
+    value = values.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ActionError(
+            f"Invalid {SETTINGS_KEY} setting {key}: expected a number >= 0, "
+            f"got {value!r}"
+        )
+    return float(value)

@@ -1,0 +1,1 @@
+"""Action registry: plugin discovery and the catalogue of installed actions."""

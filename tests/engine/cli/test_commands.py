@@ -1,0 +1,150 @@
+"""CLI commands: exit statuses, bad arguments, listing and showing executions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from engine.cli import main
+
+FAILING = """\
+version: '2.0'
+broken:
+  tasks:
+    boom:
+      action: std.fail
+"""
+
+GREETING = """\
+version: '2.0'
+greet:
+  input:
+    - name
+    - punctuation: "!"
+  output:
+    text: <% $.text %>
+  tasks:
+    say:
+      action: std.echo output="Hello, <% $.name %><% $.punctuation %>"
+      publish:
+        text: <% task().result %>
+"""
+
+
+def invoke(tmp_path: Path, *args: str) -> Result:
+    return CliRunner().invoke(main, ["--db", str(tmp_path / "cli.sqlite"), *args])
+
+
+def write(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_run_success_prints_output(tmp_path: Path) -> None:
+    result = invoke(tmp_path, "run", write(tmp_path, "g.yaml", GREETING), "-i", "name=ops")
+    assert result.exit_code == 0, result.output
+    assert "say" in result.output
+    assert "SUCCESS" in result.output
+    assert "Hello, ops!" in result.output
+
+
+def test_run_json_is_one_document(tmp_path: Path) -> None:
+    path = write(tmp_path, "g.yaml", GREETING)
+    result = invoke(tmp_path, "run", path, "--input", '{"name": "a"}', "-o", "json")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert set(document) == {"id", "workflow", "state", "state_info", "input", "output", "tasks"}
+    assert document["output"] == {"text": "Hello, a!"}
+    assert document["input"] == {"name": "a", "punctuation": "!"}
+    assert set(document["tasks"][0]) == {"id", "name", "state", "state_info", "published", "result"}
+
+
+def test_run_error_exits_one(tmp_path: Path) -> None:
+    result = invoke(tmp_path, "run", write(tmp_path, "f.yaml", FAILING), "-o", "json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["state"] == "ERROR"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--input", "{not json"], "invalid JSON"),
+        (["--input", "[1, 2]"], "must hold a mapping"),
+        (["-i", "novalue"], "expected key=value"),
+        (["--input", "@/nonexistent/in.json"], "cannot read"),
+        (["-i", "name=x", "-i", "extra=1"], "unexpected=['extra']"),
+        ([], "missing=['name']"),
+    ],
+)
+def test_run_bad_input_exits_two(tmp_path: Path, args: list[str], message: str) -> None:
+    result = invoke(tmp_path, "run", write(tmp_path, "g.yaml", GREETING), *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
+def test_run_invalid_definition_names_line(tmp_path: Path) -> None:
+    text = GREETING.replace("action: std.echo", "action: std.echo\n      workflow: other")
+    result = invoke(tmp_path, "run", write(tmp_path, "bad.yaml", text))
+    assert result.exit_code == 2
+    assert "bad.yaml" in result.output or "line" in result.output
+
+
+def test_input_from_yaml_file(tmp_path: Path) -> None:
+    input_file = write(tmp_path, "in.yaml", "name: yaml\npunctuation: '?'\n")
+    result = invoke(
+        tmp_path, "run", write(tmp_path, "g.yaml", GREETING), "--input", f"@{input_file}",
+        "-o", "json",
+    )
+    assert json.loads(result.stdout)["output"] == {"text": "Hello, yaml?"}
+
+
+def test_validate_reports_valid_and_invalid(tmp_path: Path) -> None:
+    good = write(tmp_path, "good.yaml", GREETING)
+    bad = write(tmp_path, "bad.yaml", "version: '2.0'\nwf:\n  tasks:\n    t:\n      on-success: ghost\n")
+    assert invoke(tmp_path, "validate", good).exit_code == 0
+    result = invoke(tmp_path, "validate", bad)
+    assert result.exit_code == 2
+    assert "ghost" in result.output
+
+
+def test_executions_list_and_show(tmp_path: Path) -> None:
+    run = invoke(tmp_path, "run", write(tmp_path, "g.yaml", GREETING), "-i", "name=x", "-o", "json")
+    execution_id = json.loads(run.stdout)["id"]
+    listed = invoke(tmp_path, "executions", "list", "-o", "json")
+    assert [row["id"] for row in json.loads(listed.stdout)] == [execution_id]
+    shown = invoke(tmp_path, "executions", "show", execution_id, "-o", "json")
+    assert json.loads(shown.stdout)["tasks"][0]["published"] == {"text": "Hello, x!"}
+    table = invoke(tmp_path, "executions", "show", execution_id[:8])
+    assert "say" in table.output
+    missing = invoke(tmp_path, "executions", "show", "no-such-id")
+    assert missing.exit_code == 1
+    assert "not found" in missing.output
+
+
+def test_stored_workflow_runs_by_name(tmp_path: Path) -> None:
+    created = invoke(tmp_path, "workflows", "create", write(tmp_path, "g.yaml", GREETING))
+    assert created.exit_code == 0, created.output
+    again = invoke(tmp_path, "workflows", "create", str(tmp_path / "g.yaml"))
+    assert again.exit_code == 1
+    assert "already exists" in again.output
+    listed = invoke(tmp_path, "workflows", "list", "-o", "json")
+    assert [row["name"] for row in json.loads(listed.stdout)] == ["greet"]
+    result = invoke(tmp_path, "run", "greet", "-i", "name=stored", "-o", "json")
+    assert json.loads(result.stdout)["output"] == {"text": "Hello, stored!"}
+    assert invoke(tmp_path, "workflows", "delete", "greet").exit_code == 0
+    gone = invoke(tmp_path, "run", "greet")
+    assert gone.exit_code == 2
+    assert "neither a file nor a stored workflow" in gone.output
+
+
+def test_plugins_list_shows_std(tmp_path: Path) -> None:
+    result = invoke(tmp_path, "plugins", "list", "-o", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    std = [p for p in document["plugins"] if p["name"] == "std"]
+    assert std, document
+    assert "std.echo" in std[0]["actions"]
