@@ -134,6 +134,10 @@ class EngineCore:
         """Map each task name to the names of tasks that may lead to it."""
         return self._index("inbound", checksum, spec)
 
+    def referenced_names(self, checksum: str, spec: WorkflowSpec) -> frozenset[str]:
+        """Every name a transition of the workflow points at."""
+        return self._index("referenced", checksum, spec)
+
     def join_targets(self, checksum: str, spec: WorkflowSpec, name: str) -> tuple[str, ...]:
         """Names of join tasks that task ``name`` may lead to."""
         return self._index("joins", checksum, spec).get(name, ())
@@ -393,7 +397,7 @@ class EngineCore:
             value = resolved.descriptor.run(payload, context)
             outcome = _Outcome(action_id, True, value, None)
         except Exception as error:  # every action failure becomes data
-            outcome = _failure_outcome(action_id, error)
+            outcome = _failure_outcome(action_id, name, error)
         self._outcomes.put(outcome)
 
     def _handle_outcome(self, outcome: _Outcome) -> None:
@@ -571,13 +575,26 @@ def _run_context(action: ActionExecution) -> Any:
     )
 
 
-def _failure_outcome(action_id: str, error: Exception) -> _Outcome:
-    data = getattr(error, "data", None)
-    message = getattr(error, "message", None) or str(error) or type(error).__name__
-    if type(error).__name__ not in ("ActionError", "ActionInputError"):
-        message = f"{type(error).__name__}: {message}"
-    value = data if data is not None else message
-    return _Outcome(action_id, False, value, message)
+def _failure_outcome(action_id: str, action_name: str, error: Exception) -> _Outcome:
+    """Turn an action's exception into the result and state info Mistral shows.
+
+    Error data that is truthy becomes the task result as it is. Without it,
+    Mistral 23 wraps the message, and so does Levante, naming the action
+    and the action execution.
+    """
+    from action_sdk import ActionError
+
+    if isinstance(error, ActionError):
+        data, message = error.data, error.message
+    else:
+        data, message = None, f"{type(error).__name__}: {error}"
+    if data:
+        return _Outcome(action_id, False, data, str(message))
+    wrapped = (
+        f"The action raised an exception [action={action_name}, "
+        f"action_ex_id={action_id}, msg={str(message)!r}]"
+    )
+    return _Outcome(action_id, False, wrapped, wrapped)
 
 
 def _pick_workflow(definition: Definition, name: str | None) -> WorkflowSpec:
@@ -617,6 +634,18 @@ def _build_index(kind: str, spec: WorkflowSpec) -> dict[str, tuple[str, ...]]:
                     names = inbound.setdefault(transition.target, [])
                     if task.name not in names:
                         names.append(task.name)
+    if kind == "referenced":
+        return frozenset(
+            transition.target
+            for task in spec.tasks.values()
+            for clause_name in ("on_success", "on_error", "on_complete")
+            for clause in [
+                getattr(task, clause_name)
+                or without_target(getattr(defaults, clause_name), task.name)
+            ]
+            if clause is not None
+            for transition in clause.transitions
+        )
     if kind == "inbound":
         return {name: tuple(sources) for name, sources in inbound.items()}
     joins: dict[str, list[str]] = {}

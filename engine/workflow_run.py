@@ -103,8 +103,14 @@ class WorkflowRun:
         self.finish_if_done()
 
     def direct_start_tasks(self) -> list[TaskSpec]:
-        targets = self.core.inbound_index(self.execution.checksum, self.spec)
-        return [t for t in self.spec.tasks.values() if t.name not in targets]
+        """Tasks that no transition names, commands included.
+
+        A task named like an engine command is never a start task when a
+        transition names it, although the command runs instead of it (as in
+        Mistral 23).
+        """
+        referenced = self.core.referenced_names(self.execution.checksum, self.spec)
+        return [t for t in self.spec.tasks.values() if t.name not in referenced]
 
     def reverse_start_tasks(self) -> list[TaskSpec]:
         target = (self.execution.params or {}).get("task_name")
@@ -406,8 +412,8 @@ class WorkflowRun:
             task,
             items=[dict(zip(spec.variables, row, strict=True)) for row in zip(*lists)],
             item_count=count,
-            items_started=0,
-            items_finished=0,
+            items_queue=list(range(count)),
+            items_running=0,
             items_failed=0,
             concurrency=limit,
         )
@@ -417,21 +423,26 @@ class WorkflowRun:
         self.start_more_items(task, task_spec)
 
     def start_more_items(self, task: TaskExecution, task_spec: TaskSpec) -> None:
-        runtime = task.runtime
-        limit = runtime["concurrency"] or runtime["item_count"]
-        while (
-            runtime["items_started"] < runtime["item_count"]
-            and runtime["items_started"] - runtime["items_finished"] < limit
-            and not runtime["items_failed"]
-        ):
-            index = runtime["items_started"]
-            self._set_runtime(task, items_started=index + 1)
+        """Start queued items while the concurrency limit allows.
+
+        After an item fails no new item starts; the task fails once the
+        running ones end, as in Mistral.
+        """
+        while True:
+            runtime = task.runtime
+            limit = runtime["concurrency"] or runtime["item_count"]
+            queue = runtime["items_queue"]
+            if not queue or runtime["items_failed"] or runtime["items_running"] >= limit:
+                return
+            index = queue[0]
+            self._set_runtime(
+                task, items_queue=queue[1:], items_running=runtime["items_running"] + 1
+            )
             try:
                 self.start_call(task, task_spec, index, runtime["items"][index])
             except TaskFailure as failure:
                 self.item_done(task, task_spec, index, False, None, str(failure))
                 return
-            runtime = task.runtime
 
     def item_done(
         self,
@@ -445,22 +456,20 @@ class WorkflowRun:
         runtime = task.runtime
         self._set_runtime(
             task,
-            items_finished=runtime["items_finished"] + 1,
+            items_running=runtime["items_running"] - 1,
             items_failed=runtime["items_failed"] + (0 if ok else 1),
         )
+        if error is not None:
+            self._set_runtime(task, items_error=error)
+        self.start_more_items(task, task_spec)
         runtime = task.runtime
-        if not runtime["items_failed"]:
-            self.start_more_items(task, task_spec)
-            runtime = task.runtime
-        if runtime["items_finished"] < runtime["items_started"]:
+        if runtime["items_running"] > 0:
             return
-        if runtime["items_started"] < runtime["item_count"] and not runtime[
-            "items_failed"
-        ]:
+        if runtime["items_queue"] and not runtime["items_failed"]:
             return
         results = self.item_results(task, runtime["item_count"])
         if runtime["items_failed"]:
-            self.attempt_done(task, task_spec, False, results, error)
+            self.attempt_done(task, task_spec, False, results, runtime.get("items_error"))
         else:
             self.attempt_done(task, task_spec, True, results, None)
 
@@ -1062,20 +1071,15 @@ class WorkflowRun:
         task_spec = self.spec.tasks[task.name]
         runtime = dict(task.runtime or {})
         if task_spec.with_items is not None and not reset and "items" in runtime:
-            failed = self.failed_items(task)
             task.runtime = {
                 **runtime,
                 "retry_no": 0,
                 "items_failed": 0,
-                "items_finished": runtime["items_finished"] - len(failed),
+                "items_running": 0,
+                "items_queue": self.unfinished_items(task, runtime["item_count"]),
             }
             self.core.notify("task_started", task)
-            for index in failed:
-                try:
-                    self.start_call(task, task_spec, index, runtime["items"][index])
-                except TaskFailure as failure:
-                    self.item_done(task, task_spec, index, False, None, str(failure))
-                    return
+            self.start_more_items(task, task_spec)
             return
         task.runtime = {
             key: runtime[key] for key in ("pause_done", "waited") if key in runtime
@@ -1107,8 +1111,8 @@ class WorkflowRun:
             parent_task.finished_at = None
             parent.active_tasks += 1
 
-    def failed_items(self, task: TaskExecution) -> list[int]:
-        """Indexes of with-items items whose latest run failed."""
+    def unfinished_items(self, task: TaskExecution, count: int) -> list[int]:
+        """Indexes of with-items items whose latest run did not succeed."""
         latest: dict[int, str] = {}
         rows = self.session.execute(
             select(ActionExecution.item_index, ActionExecution.state)
@@ -1124,7 +1128,7 @@ class WorkflowRun:
         ).all()
         for params, state in children:
             latest[(params or {}).get("item_index", 0)] = state
-        return sorted(i for i, state in latest.items() if state != states.SUCCESS)
+        return [i for i in range(count) if latest.get(i) != states.SUCCESS]
 
     def children(self, *wanted: str) -> list[Execution]:
         """Sub-workflow executions started by this execution's tasks."""
