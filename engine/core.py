@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import queue
+from collections import deque
 import socket
 import threading
 import time
@@ -71,12 +72,34 @@ def checksum_of(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+#: Upper bound on events handled in one transaction, so a long run of
+#: inline actions still commits regularly.
+MAX_EVENTS_PER_TRANSACTION = 500
+
+#: How often the jobs table is read for timers added by other processes.
+JOB_POLL_SECONDS = 1.0
+
+#: Built-in actions that do no I/O and finish at once; the engine runs them
+#: in its own thread instead of handing them to a worker.
+INLINE_ACTIONS = frozenset({"std.noop"})
+
+
+def _is_inline(resolved: ResolvedAction, action_input: Any) -> bool:
+    name = resolved.descriptor.name
+    if name in INLINE_ACTIONS:
+        return True
+    # std.echo without a delay only returns its input.
+    return name == "std.echo" and not (action_input or {}).get("delay")
+
+
 @dataclass
 class _Outcome:
     action_id: str
     ok: bool
     value: Any
     error: str | None
+    #: The row, when the outcome is handled in the transaction that made it.
+    action: ActionExecution | None = None
 
 
 class EngineCore:
@@ -108,6 +131,10 @@ class EngineCore:
         self._outcomes: queue.Queue[_Outcome] = queue.Queue()
         self._pool = ThreadPoolExecutor(max_workers=max_workers)
         self._running: set[str] = set()
+        self._due_hint: datetime | None = None
+        self._recovered = False
+        self._due_checked_at = float("-inf")
+        self._resolved: dict[tuple[str, str | None, str], ResolvedAction] = {}
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -205,9 +232,6 @@ class EngineCore:
         if pending is None:
             pending = self._scheduled.actions = []
         return pending
-
-    def job_added(self, due: datetime) -> None:
-        """Timers are read back from the jobs table, nothing to keep here."""
 
     def execution_ended(self, session: Session, execution: Execution) -> None:
         self.notify("execution_finished", execution)
@@ -362,74 +386,220 @@ class EngineCore:
 
     # ------------------------------------------------------------- executor
 
+    def resolve(
+        self, name: str, definition: Definition, workbook: str | None, checksum: str
+    ) -> ResolvedAction:
+        """Resolve an action name for a definition, cached by checksum."""
+        key = (checksum, workbook, name)
+        found = self._resolved.get(key)
+        if found is None:
+            found = resolve_action(name, definition, workbook, self.catalog)
+            self._resolved[key] = found
+        return found
+
     def _dispatch(self) -> None:
+        """Hand the actions scheduled by the committed transaction to workers.
+
+        Inline actions (see ``_is_inline``) run right here and their
+        outcomes join the queue of events.
+        """
         actions = self._pending()
         self._scheduled.actions = []
         for action in actions:
             if action.is_async:
                 continue
-            self._submit(action.id, action.action, action.input, action)
+            resolved = getattr(action, "resolved", None)
+            if resolved is not None and _is_inline(resolved, action.input):
+                with self._lock:
+                    self._running.add(action.id)
+                self._outcomes.put(self._run_inline(action, resolved))
+                continue
+            self._submit(action)
 
-    def _submit(self, action_id: str, name: str, payload: Any, action: ActionExecution) -> None:
+    def _submit(self, action: ActionExecution) -> None:
         with self._lock:
-            if action_id in self._running:
+            if action.id in self._running:
                 return
-            self._running.add(action_id)
-        context = _run_context(action)
-        self._pool.submit(self._execute, action_id, name, payload, context, action.execution_id)
+            self._running.add(action.id)
+        resolved = getattr(action, "resolved", None)
+        self._pool.submit(
+            self._execute, action.id, action.action, action.input,
+            _run_context(action), action.execution_id, resolved,
+        )
 
     def _execute(
-        self, action_id: str, name: str, payload: Any, context: Any, execution_id: str
+        self,
+        action_id: str,
+        name: str,
+        payload: Any,
+        context: Any,
+        execution_id: str,
+        resolved: ResolvedAction | None,
     ) -> None:
         try:
-            with self.db.sessions() as session:
-                execution = session.get(Execution, execution_id)
-                definition = (
-                    self.definition(execution.checksum, execution.definition)
-                    if execution
-                    else None
-                )
-                workbook = None
-                if execution is not None and definition is not None:
-                    spec = definition.workflows.get(execution.workflow_name)
-                    workbook = spec.workbook if spec else None
-            resolved = resolve_action(name, definition, workbook, self.catalog)
+            if resolved is None:
+                resolved = self._resolve_for_execution(name, execution_id)
             value = resolved.descriptor.run(payload, context)
             outcome = _Outcome(action_id, True, value, None)
         except Exception as error:  # every action failure becomes data
             outcome = _failure_outcome(action_id, name, error)
         self._outcomes.put(outcome)
 
-    def _handle_outcome(self, outcome: _Outcome) -> None:
-        with self._lock:
-            self._running.discard(outcome.action_id)
-        with self.db.transaction() as session:
-            action = session.get(ActionExecution, outcome.action_id)
-            if action is None or action.state in states.COMPLETED:
-                return
-            execution = session.get(Execution, action.execution_id)
+    def _resolve_for_execution(self, name: str, execution_id: str) -> ResolvedAction:
+        with self.db.sessions() as session:
+            execution = session.get(Execution, execution_id)
             if execution is None:
+                raise ExecutionNotFound(execution_id)
+            definition = self.definition(execution.checksum, execution.definition)
+            spec = definition.workflows.get(execution.workflow_name)
+            workbook = spec.workbook if spec else None
+            return self.resolve(name, definition, workbook, execution.checksum)
+
+    def _run_inline(self, action: ActionExecution, resolved: ResolvedAction) -> _Outcome:
+        try:
+            value = resolved.descriptor.run(action.input, _run_context(action))
+            return _Outcome(action.id, True, value, None, action)
+        except Exception as error:  # same handling as in a worker
+            return _failure_outcome(action.id, action.action, error)
+
+    def _handle_outcome(self, outcome: _Outcome) -> None:
+        """Handle one event in its own transaction (async completions)."""
+        self._handle_batch([outcome])
+
+    def _handle_batch(self, outcomes: list[_Outcome]) -> None:
+        """Handle several action outcomes in one transaction.
+
+        Inline actions scheduled while handling them run in the same
+        transaction, up to ``MAX_EVENTS_PER_TRANSACTION`` events; the rest
+        go back to the queue. If anything fails, the transaction is rolled
+        back and each outcome is handled alone, so one bad event cannot
+        take the others with it.
+        """
+        with self._lock:
+            for outcome in outcomes:
+                self._running.discard(outcome.action_id)
+        try:
+            with self.db.transaction() as session:
+                # The session's identity map holds rows weakly; keeping the
+                # rows of this batch alive saves a SELECT per event.
+                session.info["keep"] = self._prefetch(session, outcomes)
+                pending = deque(outcomes)
+                handled = 0
+                while pending and handled < MAX_EVENTS_PER_TRANSACTION:
+                    self._apply_outcome(session, pending.popleft())
+                    handled += 1
+                    pending.extend(self._take_inline())
+                    if pending and handled % 50 == 0:
+                        session.flush()
+                for outcome in pending:
+                    self._outcomes.put(outcome)
+        except Exception:
+            self._scheduled.actions = []
+            if len(outcomes) == 1:
+                log.exception(
+                    "failed to handle the result of action execution %s",
+                    outcomes[0].action_id,
+                )
+                self._fail_on_internal_error(outcomes[0])
                 return
-            run = WorkflowRun(self, session, execution)
-            value = outcome.value
-            ok = outcome.ok
-            error = outcome.error
-            if ok:
-                try:
-                    resolved = resolve_action(
-                        action.action, run.definition, run.spec.workbook, self.catalog
-                    )
-                    value = self._transform(resolved, value)
-                except ExpressionError as failure:
-                    ok, value, error = False, str(failure), str(failure)
-            action.state = states.SUCCESS if ok else states.ERROR
-            action.output = value
-            action.error = error
-            action.finished_at = utcnow()
-            action.lease_owner = None
-            if execution.state in (states.RUNNING, states.PAUSED):
-                run.action_done(action, ok, value, error)
+            for outcome in outcomes:
+                outcome.action = None
+                self._handle_batch([outcome])
+            return
         self._dispatch()
+
+    def _prefetch(self, session: Session, outcomes: list[_Outcome]) -> list[Any]:
+        """Load the rows a batch of outcomes needs with three queries.
+
+        Returns them so the caller keeps them alive for the transaction.
+        """
+        ids = [o.action_id for o in outcomes if o.action is None or o.action not in session]
+        if not ids:
+            return []
+        actions = list(
+            session.scalars(select(ActionExecution).where(ActionExecution.id.in_(ids)))
+        )
+        task_ids = {a.task_id for a in actions}
+        execution_ids = {a.execution_id for a in actions}
+        tasks = list(
+            session.scalars(select(TaskExecution).where(TaskExecution.id.in_(task_ids)))
+        )
+        executions = list(
+            session.scalars(select(Execution).where(Execution.id.in_(execution_ids)))
+        )
+        return [*actions, *tasks, *executions]
+
+    def _take_inline(self) -> list[_Outcome]:
+        """Run the inline actions scheduled so far in this transaction."""
+        pending = self._pending()
+        inline: list[_Outcome] = []
+        kept: list[ActionExecution] = []
+        for action in pending:
+            resolved = getattr(action, "resolved", None)
+            if not action.is_async and resolved is not None and _is_inline(
+                resolved, action.input
+            ):
+                inline.append(self._run_inline(action, resolved))
+            else:
+                kept.append(action)
+        self._scheduled.actions = kept
+        return inline
+
+    def _apply_outcome(self, session: Session, outcome: _Outcome) -> None:
+        action = outcome.action
+        if action is None or action not in session:
+            action = session.get(ActionExecution, outcome.action_id)
+        if action is None or action.state in states.COMPLETED:
+            return
+        execution = session.get(Execution, action.execution_id)
+        if execution is None:
+            return
+        run = WorkflowRun(self, session, execution)
+        run.keep(execution)
+        value, ok, error = outcome.value, outcome.ok, outcome.error
+        if ok:
+            try:
+                resolved = self.resolve(
+                    action.action, run.definition, run.spec.workbook, execution.checksum
+                )
+                value = self._transform(resolved, value)
+            except ExpressionError as failure:
+                ok, value, error = False, str(failure), str(failure)
+        action.state = states.SUCCESS if ok else states.ERROR
+        action.output = value
+        action.error = error
+        action.finished_at = utcnow()
+        action.lease_owner = None
+        if execution.state in (states.RUNNING, states.PAUSED):
+            run.action_done(action, ok, value, error)
+
+    def _fail_on_internal_error(self, outcome: _Outcome) -> None:
+        """Record an outcome that the engine failed to handle as a task error.
+
+        Keeps the workflow from staying RUNNING because of an engine bug.
+        """
+        try:
+            with self.db.transaction() as session:
+                action = session.get(ActionExecution, outcome.action_id)
+                if action is None or action.state in states.COMPLETED:
+                    return
+                action.state = states.ERROR
+                action.error = "internal error while handling the action result"
+                execution = session.get(Execution, action.execution_id)
+                task = session.get(TaskExecution, action.task_id)
+                if execution is None or task is None:
+                    return
+                run = WorkflowRun(self, session, execution)
+                run.complete_task(
+                    task,
+                    run.spec.tasks[task.name],
+                    states.ERROR,
+                    None,
+                    "Internal error in the engine while handling the result of "
+                    f"action execution {action.id}; see the engine log",
+                )
+        except Exception:
+            log.exception("failed to record the internal error of %s", outcome.action_id)
 
     def _transform(self, resolved: ResolvedAction, value: Any) -> Any:
         if not resolved.adhoc:
@@ -445,10 +615,27 @@ class EngineCore:
     # ---------------------------------------------------------------- timers
 
     def _next_due(self) -> datetime | None:
-        with self.db.sessions() as session:
-            return session.scalar(select(func.min(Job.due_at)))
+        """Return when the next timer is due.
+
+        Timers this process adds are tracked in memory; the jobs table is read
+        again at most every ``JOB_POLL_SECONDS`` to see timers that other
+        processes added.
+        """
+        now = time.monotonic()
+        if now - self._due_checked_at >= JOB_POLL_SECONDS:
+            with self.db.sessions() as session:
+                self._due_hint = session.scalar(select(func.min(Job.due_at)))
+            self._due_checked_at = now
+        return self._due_hint
+
+    def job_added(self, due: datetime) -> None:
+        if self._due_hint is None or due < self._due_hint:
+            self._due_hint = due
 
     def _fire_due_jobs(self) -> None:
+        due_at = self._next_due()
+        if due_at is None or due_at > utcnow():
+            return
         now = utcnow()
         with self.db.sessions() as session:
             due = session.scalars(
@@ -462,6 +649,8 @@ class EngineCore:
                 session.delete(job)
                 self._run_job(session, job)
             self._dispatch()
+        # Read the table again: firing may have added or removed timers.
+        self._due_checked_at = float("-inf")
 
     def _run_job(self, session: Session, job: Job) -> None:
         execution = session.get(Execution, job.execution_id)
@@ -542,16 +731,23 @@ class EngineCore:
             outcome = self._outcomes.get(timeout=wait)
         except queue.Empty:
             return
-        self._handle_outcome(outcome)
-        while True:
+        batch = [outcome]
+        while len(batch) < MAX_EVENTS_PER_TRANSACTION:
             try:
-                outcome = self._outcomes.get_nowait()
+                batch.append(self._outcomes.get_nowait())
             except queue.Empty:
                 break
-            self._handle_outcome(outcome)
+        self._handle_batch(batch)
 
     def _recover_scheduled(self) -> None:
-        """Dispatch action runs that were scheduled but never handed out."""
+        """Dispatch action runs that were scheduled but never handed out.
+
+        Runs once per engine: afterwards every action this process schedules
+        is dispatched when its transaction commits.
+        """
+        if self._recovered:
+            return
+        self._recovered = True
         with self.db.sessions() as session:
             rows = session.scalars(
                 select(ActionExecution).where(
@@ -560,7 +756,7 @@ class EngineCore:
                 )
             ).all()
         for action in rows:
-            self._submit(action.id, action.action, action.input, action)
+            self._submit(action)
 
 
 def _run_context(action: ActionExecution) -> Any:

@@ -139,7 +139,7 @@ class WorkflowRun:
         return self.session.scalars(query).first()
 
     def task_links(self, task_id: str) -> tuple[list[str], Mapping[str, Any]]:
-        task = self.session.get(TaskExecution, task_id)
+        task = self.get_task(task_id)
         if task is None:
             raise LookupError(f"task execution {task_id} not found")
         return list(task.parents or []), task.published or {}
@@ -223,6 +223,8 @@ class WorkflowRun:
             runtime={},
         )
         self.session.add(task)
+        self.keep(task)
+        self.session.info.setdefault("tasks", {})[task.id] = task
         if state == states.WAITING:
             return task
         execution.active_tasks += 1
@@ -317,8 +319,8 @@ class WorkflowRun:
             return
         action_name = str(name) if name else NOOP_ACTION
         try:
-            resolved = resolve_action(
-                action_name, self.definition, self.spec.workbook, self.core.catalog
+            resolved = self.core.resolve(
+                action_name, self.definition, self.spec.workbook, self.execution.checksum
             )
             action_input = unfold_input(
                 resolved, given, lambda data, ctx: self.core.evaluate(data, ctx, None)
@@ -340,6 +342,9 @@ class WorkflowRun:
             input=action_input,
             is_async=resolved.is_async,
         )
+        # Kept on the object (not a column) so the executor need not resolve
+        # the name again.
+        action.resolved = resolved  # type: ignore[attr-defined]
         self.session.add(action)
         self.core.action_scheduled(action)
 
@@ -408,11 +413,12 @@ class WorkflowRun:
         count = lengths.pop() if lengths else 0
         concurrency = self.eval_policy(task, task_spec, "concurrency")
         limit = int(concurrency) if concurrency else 0
+        task.items = [dict(zip(spec.variables, row, strict=True)) for row in zip(*lists)]
         self._set_runtime(
             task,
-            items=[dict(zip(spec.variables, row, strict=True)) for row in zip(*lists)],
             item_count=count,
-            items_queue=list(range(count)),
+            items_next=0,
+            items_redo=[],
             items_running=0,
             items_failed=0,
             concurrency=limit,
@@ -423,23 +429,30 @@ class WorkflowRun:
         self.start_more_items(task, task_spec)
 
     def start_more_items(self, task: TaskExecution, task_spec: TaskSpec) -> None:
-        """Start queued items while the concurrency limit allows.
+        """Start items while the concurrency limit allows.
 
-        After an item fails no new item starts; the task fails once the
-        running ones end, as in Mistral.
+        Items start in order; ``items_redo`` holds items picked again by a
+        rerun. After an item fails no new item starts, and the task fails
+        once the running ones end, as in Mistral.
         """
         while True:
             runtime = task.runtime
             limit = runtime["concurrency"] or runtime["item_count"]
-            queue = runtime["items_queue"]
-            if not queue or runtime["items_failed"] or runtime["items_running"] >= limit:
+            if runtime["items_failed"] or runtime["items_running"] >= limit:
                 return
-            index = queue[0]
-            self._set_runtime(
-                task, items_queue=queue[1:], items_running=runtime["items_running"] + 1
-            )
+            running = runtime["items_running"] + 1
+            if runtime["items_redo"]:
+                index = runtime["items_redo"][0]
+                self._set_runtime(
+                    task, items_redo=runtime["items_redo"][1:], items_running=running
+                )
+            elif runtime["items_next"] < runtime["item_count"]:
+                index = runtime["items_next"]
+                self._set_runtime(task, items_next=index + 1, items_running=running)
+            else:
+                return
             try:
-                self.start_call(task, task_spec, index, runtime["items"][index])
+                self.start_call(task, task_spec, index, task.items[index])
             except TaskFailure as failure:
                 self.item_done(task, task_spec, index, False, None, str(failure))
                 return
@@ -465,7 +478,8 @@ class WorkflowRun:
         runtime = task.runtime
         if runtime["items_running"] > 0:
             return
-        if runtime["items_queue"] and not runtime["items_failed"]:
+        left = runtime["items_redo"] or runtime["items_next"] < runtime["item_count"]
+        if left and not runtime["items_failed"]:
             return
         results = self.item_results(task, runtime["item_count"])
         if runtime["items_failed"]:
@@ -500,9 +514,10 @@ class WorkflowRun:
         self, action: ActionExecution, ok: bool, value: Any, error: str | None
     ) -> None:
         """Record an action's outcome and move its task on."""
-        task = self.session.get(TaskExecution, action.task_id)
+        task = self.get_task(action.task_id)
         if task is None or task.state not in (states.RUNNING,):
             return
+        self.keep(task)
         task_spec = self.spec.tasks[task.name]
         if task_spec.with_items is not None:
             self.item_done(task, task_spec, action.item_index, ok, value, error)
@@ -786,12 +801,19 @@ class WorkflowRun:
         Returns None when the join already ran: as in Mistral, branches that
         arrive after a partial join (``join: 2`` of three) change nothing.
         """
-        join = self.latest_task(task_spec.name)
+        # Joins seen in this transaction, so a wide join costs no query per
+        # arriving branch.
+        joins = self.session.info.setdefault("joins", {})
+        key = (self.execution.id, task_spec.name)
+        join = joins.get(key)
+        if join is None:
+            join = self.latest_task(task_spec.name)
         if join is not None and join.state != states.WAITING:
             return None
         if join is None:
             join = self.schedule_task(task_spec, parents=[], state=states.WAITING)
             join.runtime = {"arrived": [], "dead": []}
+        joins[key] = join
         return join
 
     def arrive_at_join(self, task: TaskExecution, task_spec: TaskSpec) -> None:
@@ -1070,13 +1092,14 @@ class WorkflowRun:
         self.core.notify("task_rerun", task)
         task_spec = self.spec.tasks[task.name]
         runtime = dict(task.runtime or {})
-        if task_spec.with_items is not None and not reset and "items" in runtime:
+        if task_spec.with_items is not None and not reset and task.items is not None:
             task.runtime = {
                 **runtime,
                 "retry_no": 0,
                 "items_failed": 0,
                 "items_running": 0,
-                "items_queue": self.unfinished_items(task, runtime["item_count"]),
+                "items_next": runtime["item_count"],
+                "items_redo": self.unfinished_items(task, runtime["item_count"]),
             }
             self.core.notify("task_started", task)
             self.start_more_items(task, task_spec)
@@ -1159,11 +1182,36 @@ class WorkflowRun:
         self.session.add(
             Job(kind=kind, execution_id=self.execution.id, task_id=task.id, due_at=due)
         )
+        if not task.runtime.get("has_jobs"):
+            self._set_runtime(task, has_jobs=True)
         self.core.job_added(due)
 
     def cancel_jobs(self, task: TaskExecution) -> None:
         """Drop the timers a completed task no longer needs (its timeout)."""
-        self.session.execute(delete(Job).where(Job.task_id == task.id))
+        if task.runtime.get("has_jobs"):
+            self.session.execute(delete(Job).where(Job.task_id == task.id))
+
+    def get_task(self, task_id: str) -> TaskExecution | None:
+        """Return a task execution, including one created in this transaction.
+
+        ``Session.get`` cannot see rows that are not flushed yet and would
+        flush and query for them.
+        """
+        created = self.session.info.get("tasks", {}).get(task_id)
+        if created is not None:
+            return created
+        return self.session.get(TaskExecution, task_id)
+
+    def keep(self, row: Any) -> None:
+        """Hold a row for the rest of the transaction.
+
+        The session's identity map references rows weakly, so a row nobody
+        holds is loaded again by the next ``session.get``; keeping a bounded
+        number of them saves those queries in long batches.
+        """
+        keep = self.session.info.setdefault("keep", [])
+        if len(keep) < 20_000:
+            keep.append(row)
 
     def _set_runtime(self, task: TaskExecution, **values: Any) -> None:
         # Assign a new dict so SQLAlchemy sees the JSON column change.

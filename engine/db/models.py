@@ -105,6 +105,8 @@ class TaskExecution(Base):
     parents: Mapped[Any] = mapped_column(JSON, default=list, nullable=True)
     published: Mapped[Any] = mapped_column(JSON, default=dict, nullable=True)
     result: Mapped[Any] = mapped_column(JSON, default=None, nullable=True)
+    #: Evaluated with-items values, one mapping of variables per item.
+    items: Mapped[Any] = mapped_column(JSON, default=None, nullable=True)
     #: Counters and flags of policies and with-items (retry number, items
     #: started, join arrivals, ...).
     runtime: Mapped[Any] = mapped_column(JSON, default=dict, nullable=True)
