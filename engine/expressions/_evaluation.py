@@ -1,8 +1,8 @@
 """Find, validate and evaluate expressions inside workflow data.
 
-A string is Jinja when it holds ``{{ }}`` or ``{% %}`` on one line, else YAQL
-when it holds ``<% %>`` on one line, else plain text. As in Mistral 23, Jinja
-wins when a string holds both, and validation rejects such a string.
+A string is Jinja when it contains ``{{ }}`` or ``{% %}`` on one line, else
+YAQL when it contains ``<% %>`` on one line, else plain text. As in Mistral 23,
+Jinja wins when a string contains both, and validation rejects such a string.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ _MIXED_MESSAGE = (
 
 
 def is_expression(value: Any) -> bool:
-    """Return whether ``value`` is a string holding a YAQL or Jinja expression."""
+    """Return whether ``value`` is a string containing a YAQL or Jinja expression."""
     if not isinstance(value, str):
         return False
     return _jinja.is_jinja(value) or bool(_yaql.INLINE_PATTERN.search(value))
@@ -62,10 +62,12 @@ def evaluate_expression(
 def _evaluate_data(data: Any, context: Any) -> Any:
     if isinstance(data, str):
         return _evaluate_text(data, context)
-    if isinstance(data, dict):
+    if isinstance(data, Mapping):
         return {key: _evaluate_data(value, context) for key, value in data.items()}
     if isinstance(data, list):
         return [_evaluate_data(item, context) for item in data]
+    if isinstance(data, tuple):
+        return tuple(_evaluate_data(item, context) for item in data)
     return data
 
 
@@ -74,9 +76,10 @@ def evaluate(
 ) -> Any:
     """Evaluate every expression in ``data``, a tree of dicts, lists and values.
 
-    Dict values and list items are evaluated at any depth. Dict keys are kept
-    as written, as Mistral 23 keeps them. Other values pass through. The
-    result is a new tree and ``data`` is left unchanged.
+    Dict values and list or tuple items are evaluated at any depth, and any
+    mapping comes back as a dict. Dict keys are kept as written, as Mistral 23
+    keeps them. Other values pass through. The result is a new tree and
+    ``data`` is left unchanged.
 
     Raises:
         ExpressionSyntaxError: an expression does not parse.
@@ -99,7 +102,7 @@ def _validate_text(text: str) -> list[ExpressionSyntaxError]:
 def _collect(data: Any, errors: list[ExpressionSyntaxError]) -> None:
     if isinstance(data, str):
         errors.extend(_validate_text(data))
-    elif isinstance(data, dict):
+    elif isinstance(data, Mapping):
         for value in data.values():
             _collect(value, errors)
     elif isinstance(data, (list, tuple)):
@@ -113,14 +116,14 @@ def validate(data: Any, *, shallow: bool = False) -> list[ExpressionSyntaxError]
     Dict values and list items are checked at any depth; dict keys are not,
     because they are never evaluated. With ``shallow=True`` only ``data``
     itself, the strings in a list and the string values of a dict are
-    checked, which is as far as Mistral 23 looks when it validates a
-    definition; deeper strings then fail only when they are evaluated.
+    checked. That is as far as Mistral 23 looks when it validates a
+    definition, so deeper strings fail only when they are evaluated.
     """
     errors: list[ExpressionSyntaxError] = []
     if not shallow:
         _collect(data, errors)
         return errors
-    if isinstance(data, dict):
+    if isinstance(data, Mapping):
         candidates = list(data.values())
     elif isinstance(data, (list, tuple)):
         candidates = list(data)

@@ -1,8 +1,9 @@
 """The functions Mistral 23 adds to both expression languages.
 
-Each function keeps Mistral's name and parameter names, because YAQL
-(``tasks(state => SUCCESS)``) and Jinja (``tasks(state='SUCCESS')``) both
-accept them as keyword arguments. The run-time state comes from the
+Each function keeps Mistral's name and parameter names, because both
+languages accept them as keyword arguments: Jinja as written
+(``tasks(workflow_execution_id=x)``) and YAQL in camel case
+(``tasks(workflowExecutionId => x)``). The run-time state comes from the
 :class:`ExpressionFunctions` bound for the evaluation in progress.
 """
 

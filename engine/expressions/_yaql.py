@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import collections.abc  # noqa: F401 - yaql 3.2 needs it imported first
 import re
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, NamedTuple
 
 import yaql
 from yaql.language import exceptions as yaql_exceptions
 from yaql.language import expressions as yaql_expressions
-from yaql.language import factory, specs, yaqltypes
+from yaql.language import factory
 
+from engine.expressions._guards import install_yaql_guards
 from engine.expressions._results import to_json_data
 from engine.expressions._standard_functions import STANDARD_FUNCTIONS
 from engine.expressions._yaql_input import freeze, lookup, plain_path
@@ -62,38 +64,15 @@ class _Runtime:
         self.root = library.create_child_context()
         for name, function in STANDARD_FUNCTIONS.items():
             self.root.register_function(function, name=name)
-        self.root.register_function(_guarded_pow(limits.max_exponent_bits))
+        install_yaql_guards(library, self.root, limits)
         self.parse = lru_cache(maxsize=limits.cache_size)(self._parse)
+        # YAQL's parser and lexer keep state between calls.
+        self._parser_lock = threading.Lock()
 
     def _parse(self, text: str) -> _Parsed:
-        statement = self.engine(text)
+        with self._parser_lock:
+            statement = self.engine(text)
         return _Parsed(statement, plain_path(statement))
-
-
-def _guarded_pow(max_bits: int) -> Callable[..., Any]:
-    """Build a ``pow()`` that rejects results longer than ``max_bits``."""
-
-    @specs.parameter("a", yaqltypes.Number())
-    @specs.parameter("b", yaqltypes.Number())
-    @specs.parameter("c", yaqltypes.Number(nullable=True))
-    @specs.name("pow")
-    def guarded_pow(a: Any, b: Any, c: Any = None) -> Any:
-        check_power(a, b, max_bits)
-        return pow(a, b, c)
-
-    return guarded_pow
-
-
-def check_power(base: Any, exponent: Any, max_bits: int) -> None:
-    """Raise ``ValueError`` when ``base ** exponent`` would exceed ``max_bits``."""
-    if not isinstance(base, int) or not isinstance(exponent, int):
-        return
-    if exponent <= 1 or abs(base) <= 1:
-        return
-    if (abs(base).bit_length() - 1) * exponent > max_bits:
-        raise ValueError(
-            f"the result of {base} ** {exponent} exceeds the limit of {max_bits} bits"
-        )
 
 
 _runtime = _Runtime(ExpressionLimits())

@@ -14,9 +14,6 @@ from typing import Any
 from yaql.language import expressions as yaql_expressions
 from yaql.language import utils as yaql_utils
 
-#: Marker for "this statement is not a plain path".
-NOT_A_PATH = None
-
 
 class LazyFrozenDict(yaql_utils.FrozenDict):
     """A YAQL frozen dict over a mapping that converts values on first read."""
@@ -53,8 +50,11 @@ class LazyFrozenDict(yaql_utils.FrozenDict):
         return repr({key: self[key] for key in self._d})
 
 
-def freeze(value: Any, recurse: Any = None) -> Any:
-    """Convert ``value`` as YAQL's ``convert_input_data`` does, dicts lazily."""
+def freeze(value: Any, recursion: Any = None) -> Any:
+    """Convert ``value`` as YAQL's ``convert_input_data`` does, dicts lazily.
+
+    ``recursion`` is unused; YAQL passes it when it calls back for items.
+    """
     if isinstance(value, str):
         return value
     if isinstance(value, Mapping):
@@ -65,7 +65,7 @@ def freeze(value: Any, recurse: Any = None) -> Any:
 def plain_path(statement: yaql_expressions.Statement) -> tuple[str, ...] | None:
     """Return the keys of a statement that is only ``$`` or ``$.a.b...``.
 
-    Returns ``NOT_A_PATH`` (None) for any other statement.
+    Returns None for any other statement.
     """
     keys: list[str] = []
     node = statement.expression
@@ -74,14 +74,14 @@ def plain_path(statement: yaql_expressions.Statement) -> tuple[str, ...] | None:
         if node.name != "#operator_." or not isinstance(
             key, yaql_expressions.KeywordConstant
         ):
-            return NOT_A_PATH
+            return None
         keys.append(key.value)
         node = receiver
     if not isinstance(node, yaql_expressions.GetContextValue):
-        return NOT_A_PATH
+        return None
     variable = node.path
     if not isinstance(variable, yaql_expressions.Constant) or variable.value != "$":
-        return NOT_A_PATH
+        return None
     return tuple(reversed(keys))
 
 

@@ -25,8 +25,10 @@ class ExpressionError(Exception):
     """Base class of every expression error.
 
     Attributes:
-        expression: the expression text as written (for YAQL the text inside
-            ``<% %>``, stripped; for Jinja the whole string).
+        expression: the expression text. For YAQL it is the text inside
+            ``<% %>`` without surrounding spaces, or the whole ``<% %>`` block
+            in errors that ``validate()`` returns. For Jinja it is the whole
+            string.
         message: the underlying reason, without the expression.
         language: ``yaql`` or ``jinja``.
     """
@@ -38,7 +40,12 @@ class ExpressionError(Exception):
         self.language = language
 
     def __str__(self) -> str:
-        return self.message
+        return self.one_line_message
+
+    @property
+    def one_line_message(self) -> str:
+        """The message with line breaks replaced by spaces."""
+        return " ".join(line.strip() for line in self.message.splitlines())
 
     def __reduce__(self) -> tuple[type[ExpressionError], tuple[str, str, str]]:
         return (type(self), (self.expression, self.message, self.language))
@@ -48,13 +55,15 @@ class ExpressionSyntaxError(ExpressionError):
     """An expression that does not parse.
 
     ``str()`` names the language and the expression, then the parser's
-    message, for example ``Invalid YAQL expression '$.a +': Parse error:
-    unexpected end of statement``.
+    message, for example ``Invalid YAQL expression '<% $.a + %>': Parse
+    error: unexpected end of statement``.
     """
 
     def __str__(self) -> str:
         title = _LANGUAGE_TITLES[self.language]
-        return f"Invalid {title} expression '{self.expression}': {self.message}"
+        return (
+            f"Invalid {title} expression '{self.expression}': {self.one_line_message}"
+        )
 
 
 class ExpressionEvaluationError(ExpressionError):
@@ -68,5 +77,5 @@ class ExpressionEvaluationError(ExpressionError):
         title = _LANGUAGE_TITLES[self.language]
         return (
             f"Can not evaluate {title} expression "
-            f"[expression={self.expression}, error={self.message}]"
+            f"[expression={self.expression}, error={self.one_line_message}]"
         )

@@ -1,9 +1,9 @@
 """Resource limits for expression evaluation.
 
 Workflow text is untrusted, so one expression must not be able to exhaust the
-engine's memory or loop forever over a generated collection. Mistral 23 sets
-no such limits by default; Levante does, with values well above what real
-workflows need.
+engine's memory or spin over a huge generated collection. Mistral 23 sets no
+such limits by default. Levante's defaults are estimates, chosen to sit far
+above the data sizes workflows usually handle.
 """
 
 from __future__ import annotations
@@ -16,14 +16,17 @@ class ExpressionLimits:
     """Limits applied to every expression evaluation.
 
     Attributes:
-        max_collection_size: most items a YAQL collection (input, generated
-            or output) may have; YAQL's ``yaql.limitIterators`` option.
-        memory_quota: bytes YAQL may allocate for one produced value, as
-            YAQL estimates them; YAQL's ``yaql.memoryQuota`` option.
-        max_text_length: most characters a rendered Jinja template, or a
-            string or list built with ``*`` in Jinja, may have.
-        max_exponent_bits: most bits the result of ``**`` or ``pow()`` may
-            have, so a huge power cannot hold the CPU.
+        max_collection_size: maximum number of items in a collection that a
+            YAQL function iterates or builds, and in a list built with ``*``
+            (YAQL's ``yaql.limitIterators`` option). A larger input list
+            still passes through unchanged, as in ``<% $.items %>``.
+        memory_quota: maximum bytes, as YAQL estimates them, of one value that
+            a YAQL function builds (YAQL's ``yaql.memoryQuota`` option).
+        max_text_length: maximum characters of a rendered Jinja template and
+            of a string built by one operation, such as ``*``, padding or
+            ``replace``.
+        max_exponent_bits: maximum bits of the result of ``**`` or ``pow()``,
+            so one power cannot hold the CPU for long.
         cache_size: parsed expressions kept per language, by text.
     """
 

@@ -148,3 +148,81 @@ def test_plugins_list_shows_std(tmp_path: Path) -> None:
     std = [p for p in document["plugins"] if p["name"] == "std"]
     assert std, document
     assert "std.echo" in std[0]["actions"]
+
+
+WORKBOOK = """\
+version: '2.0'
+name: maintenance
+workflows:
+  drain:
+    input:
+      - host
+    output:
+      drained: <% $.host %>
+    tasks:
+      mark:
+        action: std.noop
+"""
+
+CALLER = """\
+version: '2.0'
+nightly:
+  output:
+    result: <% $.result %>
+  tasks:
+    call_drain:
+      workflow: maintenance.drain
+      input:
+        host: compute-7
+      publish:
+        result: <% task().result.drained %>
+"""
+
+
+def test_workflow_calls_stored_workbook_by_full_name(tmp_path: Path) -> None:
+    created = invoke(tmp_path, "workflows", "create", write(tmp_path, "wb.yaml", WORKBOOK))
+    assert created.exit_code == 0, created.output
+    assert "maintenance.drain" in created.output
+    result = invoke(tmp_path, "run", write(tmp_path, "caller.yaml", CALLER), "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["output"] == {"result": "compute-7"}
+
+
+def test_stored_workflow_namespace_is_separate(tmp_path: Path) -> None:
+    path = write(tmp_path, "wb.yaml", WORKBOOK)
+    assert invoke(tmp_path, "workflows", "create", path, "--namespace", "ops").exit_code == 0
+    missing = invoke(tmp_path, "run", write(tmp_path, "caller.yaml", CALLER), "-o", "json")
+    assert missing.exit_code == 1
+    assert "Failed to find workflow" in json.loads(missing.stdout)["state_info"]
+    result = invoke(
+        tmp_path, "run", str(tmp_path / "caller.yaml"), "--namespace", "ops", "-o", "json"
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_reverse_workflow_takes_task(tmp_path: Path) -> None:
+    text = """\
+version: '2.0'
+build:
+  type: reverse
+  tasks:
+    fetch:
+      action: std.echo output="src"
+      publish:
+        src: <% task().result %>
+    compile:
+      requires: [fetch]
+      action: std.echo output="bin from <% $.src %>"
+      publish:
+        bin: <% task().result %>
+    docs:
+      action: std.noop
+"""
+    path = write(tmp_path, "rev.yaml", text)
+    result = invoke(tmp_path, "run", path, "--task", "compile", "-o", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert [t["name"] for t in document["tasks"]] == ["fetch", "compile"]
+    missing = invoke(tmp_path, "run", path)
+    assert missing.exit_code == 2
+    assert "task_name" in missing.output

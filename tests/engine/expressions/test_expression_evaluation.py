@@ -1,6 +1,7 @@
 """Public evaluation API: detection, recursion through data, text rendering."""
 
 import copy
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -215,3 +216,8 @@ def test_yaql_datetime_becomes_text() -> None:
 def test_non_data_result_is_rejected() -> None:
     with pytest.raises(ExpressionEvaluationError, match="not JSON data"):
         evaluate_expression("<% regex('a') %>", {}, FUNCTIONS)
+
+
+def test_evaluate_walks_tuples_and_mappings() -> None:
+    data = (MappingProxyType({"x": "<% $.a %>"}), "{{ _.a }}")
+    assert evaluate(data, CONTEXT, FUNCTIONS) == ({"x": 1}, 1)

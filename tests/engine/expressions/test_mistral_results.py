@@ -1,7 +1,7 @@
 """Levante's expressions against results recorded from Mistral 23.0.0.
 
 mistral_results.json comes from record_mistral_results.py. Where Levante
-departs from Mistral on purpose, DEVIATIONS says how and the test checks
+departs from Mistral on purpose, DEVIATIONS describes how and the test checks
 Levante's behaviour instead.
 """
 

@@ -167,7 +167,9 @@ def test_json_dump_round_trips() -> None:
 
 def test_yaml_dump_repeats_shared_objects() -> None:
     shared = [1]
-    text = evaluate_expression("{{ yaml_dump(_) }}", {"a": shared, "b": shared}, FUNCTIONS)
+    text = evaluate_expression(
+        "{{ yaml_dump(_) }}", {"a": shared, "b": shared}, FUNCTIONS
+    )
     assert "&" not in text
     assert yaml.safe_load(text) == {"a": [1], "b": [1]}
 
