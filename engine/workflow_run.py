@@ -192,13 +192,16 @@ class WorkflowRun:
         value = self.policy(task_spec, name)
         if value is None:
             return None
+        return self.eval_value(task, value, name.replace("_", "-"))
+
+    def eval_value(self, task: TaskExecution, value: Any, name: str) -> Any:
+        """Evaluate a task attribute in the task's inbound context."""
         context = self.expression_context(self.inbound_context(task))
         try:
             return self.evaluate(value, context, RunFunctions(self, task))
         except ExpressionError as error:
             raise TaskFailure(
-                f"Failed to evaluate {name.replace('_', '-')} of task "
-                f"'{task.name}': {error}"
+                f"Failed to evaluate {name} of task '{task.name}': {error}"
             ) from error
 
     # ---------------------------------------------------------- scheduling
@@ -259,6 +262,11 @@ class WorkflowRun:
         task.started_at = task.started_at or utcnow()
         self.core.notify("task_started", task)
         try:
+            if task_spec.target is not None:
+                # Levante runs every action in its own executors; the target
+                # is evaluated and recorded for operators, as Mistral accepts
+                # it.
+                self._set_runtime(task, target=self.eval_value(task, task_spec.target, "target"))
             timeout = self.eval_policy(task, task_spec, "timeout")
             if timeout:
                 seconds = _seconds(timeout, "timeout", task.name)

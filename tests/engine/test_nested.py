@@ -140,3 +140,19 @@ level{level}:
     outcome = run_workflow("\n".join(levels), "level0")
     assert outcome.execution.state == "SUCCESS", outcome.execution.state_info
     assert outcome.execution.output == {"depth": 5}
+
+
+def test_target_is_recorded(run_workflow: Callable[..., Any]) -> None:
+    text = """
+version: '2.0'
+wf:
+  input:
+    - host: executor-3
+  tasks:
+    pinned:
+      action: std.noop
+      target: <% $.host %>
+"""
+    outcome = run_workflow(text)
+    assert outcome.execution.state == "SUCCESS"
+    assert outcome.task("pinned").runtime["target"] == "executor-3"
