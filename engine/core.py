@@ -14,10 +14,8 @@ import logging
 import os
 import queue
 from collections import deque
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,9 +23,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
-from engine import states
+from engine import leases, states
 from engine.actions import ResolvedAction, resolve_action, transform_output
 from engine.dataflow import ContextCache
 from engine.db.models import (
@@ -79,6 +78,15 @@ MAX_EVENTS_PER_TRANSACTION = 500
 #: How often the jobs table is read for timers added by other processes.
 JOB_POLL_SECONDS = 1.0
 
+#: How often a process looks for idle actions to claim and expired leases.
+SWEEP_SECONDS = 1.0
+
+#: Actions claimed or taken over in one transaction.
+CLAIM_BATCH = 100
+
+#: Longest pause between attempts while the database is unavailable.
+MAX_BACKOFF_SECONDS = 5.0
+
 #: Built-in actions that do no I/O and finish at once; the engine runs them
 #: in its own thread instead of handing them to a worker.
 INLINE_ACTIONS = frozenset({"std.noop"})
@@ -112,6 +120,7 @@ class EngineCore:
         *,
         listener: Listener | None = None,
         max_workers: int = 16,
+        executor: bool = True,
     ) -> None:
         if catalog is None:
             from registry.discovery import load_plugins
@@ -121,7 +130,12 @@ class EngineCore:
         self.catalog = catalog
         self.listener = listener
         self.contexts = ContextCache()
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        #: Whether this process runs actions (the executor role).
+        self.executor = executor
+        self.owner = leases.process_owner()
+        self._last_renewal = time.monotonic()
+        self._last_sweep = float("-inf")
+        self._db_failures = 0
         self._definitions: dict[str, Definition] = {}
         self._indexes: dict[tuple[str, str, str], Any] = {}
         self._static = StaticFunctions()
@@ -132,7 +146,6 @@ class EngineCore:
         self._pool = ThreadPoolExecutor(max_workers=max_workers)
         self._running: set[str] = set()
         self._due_hint: datetime | None = None
-        self._recovered = False
         self._due_checked_at = float("-inf")
         self._resolved: dict[tuple[str, str | None, str], ResolvedAction] = {}
         self._lock = threading.Lock()
@@ -240,7 +253,7 @@ class EngineCore:
         task = session.get(TaskExecution, execution.parent_task_id)
         if task is None:
             return
-        parent = session.get(Execution, task.execution_id)
+        parent = lock_execution(session, task.execution_id)
         if parent is None:
             return
         WorkflowRun(self, session, parent).child_done(task, execution)
@@ -307,7 +320,7 @@ class EngineCore:
 
     def _control(self, execution_id: str, action: Callable[[WorkflowRun], None]) -> None:
         with self.db.transaction() as session:
-            execution = session.get(Execution, execution_id)
+            execution = lock_execution(session, execution_id)
             if execution is None:
                 raise ExecutionNotFound(execution_id)
             action(WorkflowRun(self, session, execution))
@@ -405,6 +418,8 @@ class EngineCore:
         """
         actions = self._pending()
         self._scheduled.actions = []
+        if not self.executor:
+            return
         for action in actions:
             if action.is_async:
                 continue
@@ -493,6 +508,17 @@ class EngineCore:
                         session.flush()
                 for outcome in pending:
                     self._outcomes.put(outcome)
+        except DB_UNAVAILABLE as error:
+            # Keep the results in memory and try again once the database
+            # answers; nothing an action returned is lost.
+            self._scheduled.actions = []
+            for outcome in outcomes:
+                outcome.action = None
+                self._outcomes.put(outcome)
+            with self._lock:
+                self._running.update(o.action_id for o in outcomes)
+            self._database_unavailable(error)
+            return
         except Exception:
             self._scheduled.actions = []
             if len(outcomes) == 1:
@@ -517,15 +543,26 @@ class EngineCore:
         if not ids:
             return []
         actions = list(
-            session.scalars(select(ActionExecution).where(ActionExecution.id.in_(ids)))
+            session.scalars(
+                select(ActionExecution)
+                .where(ActionExecution.id.in_(ids))
+                .with_for_update()
+            )
         )
         task_ids = {a.task_id for a in actions}
         execution_ids = {a.execution_id for a in actions}
         tasks = list(
             session.scalars(select(TaskExecution).where(TaskExecution.id.in_(task_ids)))
         )
+        # Lock the executions in id order: events of one execution are
+        # handled one at a time across processes, without deadlocks.
         executions = list(
-            session.scalars(select(Execution).where(Execution.id.in_(execution_ids)))
+            session.scalars(
+                select(Execution)
+                .where(Execution.id.in_(sorted(execution_ids)))
+                .order_by(Execution.id)
+                .with_for_update()
+            )
         )
         return [*actions, *tasks, *executions]
 
@@ -643,7 +680,10 @@ class EngineCore:
             ).all()
         for job_id in due:
             with self.db.transaction() as session:
-                job = session.get(Job, job_id)
+                # Another process may fire the same job; only one gets the row.
+                job = session.scalars(
+                    select(Job).where(Job.id == job_id).with_for_update(skip_locked=True)
+                ).first()
                 if job is None:
                     continue
                 session.delete(job)
@@ -653,7 +693,7 @@ class EngineCore:
         self._due_checked_at = float("-inf")
 
     def _run_job(self, session: Session, job: Job) -> None:
-        execution = session.get(Execution, job.execution_id)
+        execution = lock_execution(session, job.execution_id)
         task = session.get(TaskExecution, job.task_id) if job.task_id else None
         if execution is None or task is None or task.state in states.COMPLETED:
             return
@@ -695,16 +735,18 @@ class EngineCore:
         Raises TimeoutError when ``timeout`` seconds pass first.
         """
         deadline = time.monotonic() + timeout if timeout else None
-        self._recover_scheduled()
         while True:
-            with self.db.sessions() as session:
-                execution = session.get(Execution, execution_id)
-                if execution is None:
-                    raise ExecutionNotFound(execution_id)
-                if execution.state in states.COMPLETED or (
-                    execution.state == states.PAUSED and not self._running
-                ):
-                    return execution
+            try:
+                with self.db.sessions() as session:
+                    execution = session.get(Execution, execution_id)
+                    if execution is None:
+                        raise ExecutionNotFound(execution_id)
+                    if execution.state in states.COMPLETED or (
+                        execution.state == states.PAUSED and not self._running
+                    ):
+                        return execution
+            except DB_UNAVAILABLE as error:
+                self._database_unavailable(error)
             wait = 0.5
             if deadline is not None:
                 left = deadline - time.monotonic()
@@ -715,18 +757,27 @@ class EngineCore:
 
     def serve(self, stop: threading.Event, poll: float = 0.5) -> None:
         """Handle events for every execution until ``stop`` is set."""
-        self._recover_scheduled()
         while not stop.is_set():
             self.step(poll)
 
     def step(self, max_wait: float) -> None:
-        """Fire due timers, then wait up to ``max_wait`` s for action results."""
-        self._fire_due_jobs()
-        self._dispatch()
-        wait = max_wait
-        due = self._next_due()
-        if due is not None:
-            wait = max(0.0, min(wait, (due - utcnow()).total_seconds()))
+        """Do one round of work: housekeeping, due timers, action results.
+
+        Waits up to ``max_wait`` seconds for an action result. Database
+        outages are logged and retried with a growing pause; results wait in
+        memory meanwhile.
+        """
+        try:
+            self._housekeeping()
+            self._fire_due_jobs()
+            self._dispatch()
+            wait = max_wait
+            due = self._next_due()
+            if due is not None:
+                wait = max(0.0, min(wait, (due - utcnow()).total_seconds()))
+        except DB_UNAVAILABLE as error:
+            self._database_unavailable(error)
+            return
         try:
             outcome = self._outcomes.get(timeout=wait)
         except queue.Empty:
@@ -739,24 +790,103 @@ class EngineCore:
                 break
         self._handle_batch(batch)
 
-    def _recover_scheduled(self) -> None:
-        """Dispatch action runs that were scheduled but never handed out.
+    # --------------------------------------------------------- housekeeping
 
-        Runs once per engine: afterwards every action this process schedules
-        is dispatched when its transaction commits.
-        """
-        if self._recovered:
+    def _housekeeping(self) -> None:
+        """Renew leases, take over abandoned actions and claim idle ones."""
+        now = time.monotonic()
+        if now - self._last_renewal >= leases.LEASE_SECONDS / 3:
+            self._renew_leases()
+            self._last_renewal = now
+        if now - self._last_sweep < SWEEP_SECONDS:
             return
-        self._recovered = True
-        with self.db.sessions() as session:
-            rows = session.scalars(
-                select(ActionExecution).where(
-                    ActionExecution.state == states.IDLE,
-                    ActionExecution.is_async.is_(False),
-                )
-            ).all()
-        for action in rows:
-            self._submit(action)
+        first = self._last_sweep == float("-inf")
+        self._last_sweep = now
+        self._take_over_expired(orphans_only=False, include_orphans=first)
+        if self.executor:
+            self._claim_idle()
+        self._db_failures = 0
+
+    def _renew_leases(self) -> None:
+        with self._lock:
+            running = list(self._running)
+        if not running:
+            return
+        with self.db.transaction() as session:
+            leases.renew(session, self.owner, running)
+
+    def _claim_idle(self) -> None:
+        """Run actions that another process scheduled (or a dead one left)."""
+        with self.db.transaction() as session:
+            claimed = leases.claim_idle(session, self.owner, CLAIM_BATCH)
+            for action in claimed:
+                self._pending().append(action)
+        self._dispatch()
+
+    def _take_over_expired(self, *, orphans_only: bool, include_orphans: bool) -> None:
+        """Deal with actions whose executor stopped renewing its lease.
+
+        A task marked ``safe-rerun`` gets the action run again; any other
+        fails with a state info saying the executor was lost, and its
+        workflow follows its on-error path.
+        """
+        with self.db.transaction() as session:
+            rows = [] if orphans_only else leases.expired(session, CLAIM_BATCH)
+            if include_orphans:
+                rows += [r for r in leases.orphaned(session, self.owner) if r not in rows]
+            for action in rows:
+                self._take_over(session, action)
+        self._dispatch()
+
+    def _take_over(self, session: Session, action: ActionExecution) -> None:
+        execution = lock_execution(session, action.execution_id)
+        task = session.get(TaskExecution, action.task_id)
+        if execution is None or task is None:
+            return
+        run = WorkflowRun(self, session, execution)
+        task_spec = run.spec.tasks.get(task.name)
+        lost_owner, expired_at = action.lease_owner, action.lease_expires
+        log.warning(
+            "executor %s of action execution %s (task %s, execution %s) stopped "
+            "renewing its lease at %s",
+            lost_owner, action.id, task.name, execution.id, expired_at,
+        )
+        if task_spec is not None and run.safe_rerun(task, task_spec):
+            action.state = states.IDLE
+            action.lease_owner = None
+            action.lease_expires = None
+            return
+        message = (
+            f"The executor running this action ({lost_owner}) was lost: its "
+            f"lease expired at {expired_at} UTC. The action may or may not have "
+            "run; mark the task safe-rerun: true to run it again instead."
+        )
+        self._apply_outcome(session, _Outcome(action.id, False, message, message, action))
+
+    def _database_unavailable(self, error: Exception) -> None:
+        self._db_failures += 1
+        pause = min(MAX_BACKOFF_SECONDS, 0.2 * 2 ** min(self._db_failures, 8))
+        log.warning(
+            "database unavailable (attempt %d), retrying in %.1f s: %s",
+            self._db_failures, pause, str(error).splitlines()[0] if str(error) else error,
+        )
+        time.sleep(pause)
+
+
+#: Errors that mean the database cannot be reached or the transaction was
+#: chosen as a deadlock victim: the event is retried later, never dropped.
+DB_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
+def lock_execution(session: Session, execution_id: str) -> Execution | None:
+    """Load an execution and lock its row until the transaction ends.
+
+    On PostgreSQL this serializes events of one execution across processes;
+    SQLite's write transaction already holds the whole database.
+    """
+    return session.get(
+        Execution, execution_id, with_for_update=True, populate_existing=True
+    )
 
 
 def _run_context(action: ActionExecution) -> Any:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from engine import states
+from engine import leases, states
 from engine.actions import (
     ActionNotFoundError,
     AdhocInputError,
@@ -194,6 +194,13 @@ class WorkflowRun:
             return None
         return self.eval_value(task, value, name.replace("_", "-"))
 
+    def safe_rerun(self, task: TaskExecution, task_spec: TaskSpec) -> bool:
+        """Whether the task's action may run again after its executor died."""
+        try:
+            return bool(self.eval_policy(task, task_spec, "safe_rerun"))
+        except TaskFailure:
+            return False
+
     def eval_value(self, task: TaskExecution, value: Any, name: str) -> Any:
         """Evaluate a task attribute in the task's inbound context."""
         context = self.expression_context(self.inbound_context(task))
@@ -353,6 +360,8 @@ class WorkflowRun:
         # Kept on the object (not a column) so the executor need not resolve
         # the name again.
         action.resolved = resolved  # type: ignore[attr-defined]
+        if self.core.executor and not action.is_async:
+            leases.take(action, self.core.owner)
         self.session.add(action)
         self.core.action_scheduled(action)
 

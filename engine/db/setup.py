@@ -43,6 +43,8 @@ def normalize_url(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself (see _sqlite_begin).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets readers (the CLI, the API) see committed state while the
     # engine writes; NORMAL sync is durable across process crashes in WAL.
@@ -51,6 +53,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # A write transaction takes SQLite's write lock at BEGIN IMMEDIATE, so two
+    # writers (threads or processes) never both read a row and then both
+    # update it: the second one waits for the first to commit. Reads begin
+    # DEFERRED and do not wait.
+    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 class Database:
@@ -64,6 +75,7 @@ class Database:
         self.engine: SqlEngine = create_engine(self.url, **kwargs)
         if self.url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         if create:
             Base.metadata.create_all(self.engine)
@@ -74,8 +86,14 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """Open a session whose work is committed at the end, or rolled back."""
+        """Open a session whose work is committed at the end, or rolled back.
+
+        On SQLite the transaction holds the write lock from its start; on
+        PostgreSQL, handlers lock the rows they change (``lock_execution``).
+        """
         with self.sessions() as session, session.begin():
+            if self.is_sqlite:
+                session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
             yield session
 
     def dispose(self) -> None:

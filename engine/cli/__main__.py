@@ -1,0 +1,5 @@
+"""Allow ``python -m engine.cli``."""
+
+from engine.cli.main import main
+
+main()

@@ -1,0 +1,174 @@
+"""Leases: actions whose executor died are run again or failed, never lost."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+
+from engine.db.models import ActionExecution, utcnow
+
+SLOW = """
+version: '2.0'
+slow:
+  output:
+    said: <% $.said %>
+  tasks:
+    long_step:
+      action: std.echo
+      input:
+        output: finished
+        delay: 2
+      safe-rerun: {safe}
+      publish:
+        said: <% task().result %>
+      on-error: note_loss
+    note_loss:
+      action: std.noop
+      publish:
+        said: lost
+"""
+
+
+def start_and_kill(tmp_path: Path, database_url: str, safe: bool) -> str:
+    """Run a workflow in a child process and SIGKILL it mid-action."""
+    definition = tmp_path / "slow.yaml"
+    definition.write_text(SLOW.format(safe=str(safe).lower()))
+    child = subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", "--db", database_url, "run", str(definition), "-o", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    from engine.db.setup import Database
+
+    db = Database(database_url, create=False)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with db.sessions() as session:
+                running = session.scalars(
+                    select(ActionExecution).where(ActionExecution.state == "RUNNING")
+                ).first()
+                if running is not None:
+                    execution_id = running.execution_id
+                    break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the child never started the action")
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
+        return execution_id
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(10)
+        child.stdout.close()  # type: ignore[union-attr]
+        child.stderr.close()  # type: ignore[union-attr]
+        db.dispose()
+
+
+def test_killed_executor_safe_rerun_runs_again(
+    tmp_path: Path, make_engine: Callable[..., Any], database: Any, outcome_of: Callable[[str], Any]
+) -> None:
+    url = database.url
+    execution_id = start_and_kill(tmp_path, url, safe=True)
+    core = make_engine()
+    core.run(execution_id, timeout=30)
+    outcome = outcome_of(execution_id)
+    assert outcome.execution.state == "SUCCESS", outcome.execution.state_info
+    assert outcome.execution.output == {"said": "finished"}
+    with database.sessions() as session:
+        attempts = session.scalars(select(ActionExecution.state)).all()
+    assert list(attempts) == ["SUCCESS"]
+
+
+def test_killed_executor_fails_task_without_safe_rerun(
+    tmp_path: Path, make_engine: Callable[..., Any], database: Any, outcome_of: Callable[[str], Any]
+) -> None:
+    execution_id = start_and_kill(tmp_path, database.url, safe=False)
+    core = make_engine()
+    core.run(execution_id, timeout=30)
+    outcome = outcome_of(execution_id)
+    assert outcome.execution.state == "SUCCESS"
+    long_step = outcome.task("long_step")
+    assert long_step.state == "ERROR"
+    assert "was lost" in long_step.state_info
+    assert outcome.execution.output == {"said": "lost"}
+
+
+def test_expired_lease_of_other_host_is_taken_over(
+    make_engine: Callable[..., Any], database: Any, outcome_of: Callable[[str], Any], probe: Any
+) -> None:
+    text = """
+version: '2.0'
+wf:
+  tasks:
+    step:
+      action: probe.hold value=1
+      safe-rerun: true
+"""
+    first = make_engine(executor=False)
+    execution_id = first.start(text)
+    with database.transaction() as session:
+        session.execute(
+            update(ActionExecution).values(
+                state="RUNNING",
+                lease_owner="elsewhere:1:gone",
+                lease_expires=utcnow() - timedelta(seconds=1),
+            )
+        )
+    second = make_engine()
+    second.run(execution_id, timeout=20)
+    assert outcome_of(execution_id).execution.state == "SUCCESS"
+    assert probe.calls == [1]
+
+
+def test_api_only_engine_leaves_actions_to_executors(
+    make_engine: Callable[..., Any], database: Any, outcome_of: Callable[[str], Any], probe: Any
+) -> None:
+    text = "version: '2.0'\nwf:\n  tasks:\n    step:\n      action: probe.hold value=7\n"
+    api = make_engine(executor=False)
+    execution_id = api.start(text)
+    with database.sessions() as session:
+        assert session.scalar(select(ActionExecution.state)) == "IDLE"
+    worker = make_engine()
+    worker.run(execution_id, timeout=20)
+    assert outcome_of(execution_id).execution.state == "SUCCESS"
+    assert probe.calls == [7]
+
+
+def test_result_delivered_twice_is_recorded_once(
+    make_engine: Callable[..., Any], database: Any, outcome_of: Callable[[str], Any]
+) -> None:
+    text = """
+version: '2.0'
+wf:
+  output:
+    got: <% $.got %>
+  tasks:
+    wait_for_callback:
+      action: std.async_noop
+      publish:
+        got: <% task().result %>
+      on-success: after
+    after:
+      action: std.noop
+"""
+    core = make_engine()
+    execution_id = core.start(text)
+    with database.sessions() as session:
+        action_id = session.scalar(select(ActionExecution.id))
+    core.complete_action(action_id, True, {"n": 1})
+    core.complete_action(action_id, True, {"n": 2})
+    core.run(execution_id, timeout=10)
+    outcome = outcome_of(execution_id)
+    assert outcome.execution.output == {"got": {"n": 1}}
+    assert [t.name for t in outcome.tasks] == ["wait_for_callback", "after"]
