@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine as SqlEngine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
 
 from engine.db.models import Base
 
@@ -35,6 +36,8 @@ def default_url() -> str:
 
 def normalize_url(url: str) -> str:
     """Accept a bare file path as a SQLite database and pick psycopg 3 for PG."""
+    if url == ":memory:":
+        return "sqlite://"
     if "://" not in url:
         return f"sqlite:///{Path(url).resolve()}"
     if url.startswith("postgresql://") or url.startswith("postgres://"):
@@ -72,6 +75,10 @@ class Database:
         kwargs: dict[str, Any] = {}
         if self.url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False}
+            if self.url in ("sqlite://", "sqlite:///:memory:"):
+                # One shared connection, or every thread would see its own
+                # empty in-memory database.
+                kwargs["poolclass"] = StaticPool
         self.engine: SqlEngine = create_engine(self.url, **kwargs)
         if self.url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
