@@ -1,8 +1,9 @@
 """Public API for writing Levante actions and plugins.
 
 This package is all that a plugin imports: the action base class and
-decorator, the run context, errors, the parameter schema and the plugin hook
-marker. Names not listed in ``__all__`` are internal and may change.
+decorator, the run context with its service clients, service requirements,
+errors, the parameter schema and the plugin hook marker. Names not listed in
+``__all__`` are internal and may change.
 """
 
 from action_sdk._action import Action, action, describe_action
@@ -13,8 +14,13 @@ from action_sdk._errors import (
     ActionError,
     ActionInputError,
     LevanteActionError,
+    MicroversionMismatch,
+    ServiceCallError,
+    ServiceNotAvailable,
 )
+from action_sdk._requirements import Deprecation, Microversion, ServiceRequirement
 from action_sdk._schema import Param, Secret
+from action_sdk._services import ServiceClient, ServiceClients, ServiceResponse
 from action_sdk._version import __version__
 from action_sdk.hookspecs import ActionHookSpec, hookimpl
 
@@ -25,11 +31,20 @@ __all__ = [
     "ActionError",
     "ActionHookSpec",
     "ActionInputError",
+    "Deprecation",
     "LevanteActionError",
+    "Microversion",
+    "MicroversionMismatch",
     "Param",
     "RunContext",
     "Secret",
     "SecurityContext",
+    "ServiceCallError",
+    "ServiceClient",
+    "ServiceClients",
+    "ServiceNotAvailable",
+    "ServiceRequirement",
+    "ServiceResponse",
     "__version__",
     "action",
     "describe_action",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, ClassVar, TypeVar
 
 import semver
@@ -13,6 +14,12 @@ from action_sdk._context import RunContext
 from action_sdk._descriptor import ActionDescriptor
 from action_sdk._docstrings import parse_docstring
 from action_sdk._errors import ActionDefinitionError
+from action_sdk._requirements import (
+    Deprecation,
+    ServiceRequirement,
+    check_deprecation,
+    check_requirements,
+)
 from action_sdk._schema import inspect_signature, read_parameters
 
 _DESCRIPTOR_ATTRIBUTE = "__levante_action__"
@@ -40,6 +47,10 @@ class Action:
     description: ClassVar[str | None] = None
     #: True when the action returns nothing and is completed later via the API.
     is_async: ClassVar[bool] = False
+    #: Cloud service APIs the implementation calls, with their versions.
+    requirements: ClassVar[tuple[ServiceRequirement, ...]] = ()
+    #: Set when this version should no longer be used.
+    deprecated: ClassVar[Deprecation | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -62,6 +73,9 @@ def action(
     version: str = "1.0.0",
     description: str | None = None,
     is_async: bool = False,
+    *,
+    requirements: tuple[ServiceRequirement, ...] = (),
+    deprecated: Deprecation | None = None,
 ) -> Callable[[FunctionT], FunctionT]:
     """Declare a plain function as an action.
 
@@ -75,19 +89,24 @@ def action(
         description: Catalogue description; the docstring when None.
         is_async: True when the action returns nothing and is completed later
             through the API.
+        requirements: Cloud service APIs the function calls, one
+            ``ServiceRequirement`` per service type.
+        deprecated: A ``Deprecation`` when this version should no longer be
+            used; the registry logs it when a task resolves to it.
 
     Raises:
         ActionDefinitionError: (a TypeError) at decoration time when the name,
-            version or signature cannot describe an action.
+            version, requirements or signature cannot describe an action.
     """
-    _check_identity(name, version, is_async, owner=f"action {name!r}")
+    owner = f"action {name!r}"
+    _check_identity(name, version, is_async, owner=owner)
+    checked = check_requirements(requirements, owner)
+    deprecation = check_deprecation(deprecated, owner)
 
     def decorate(function: FunctionT) -> FunctionT:
-        setattr(
-            function,
-            _DESCRIPTOR_ATTRIBUTE,
-            _describe_function(function, name, version, description, is_async),
-        )
+        descriptor = _describe_function(function, name, version, description, is_async)
+        descriptor = replace(descriptor, requirements=checked, deprecated=deprecation)
+        setattr(function, _DESCRIPTOR_ATTRIBUTE, descriptor)
         return function
 
     return decorate
@@ -171,6 +190,8 @@ def _describe_class(cls: type[Action]) -> ActionDescriptor:
         description=description,
         parameters=parameters,
         is_async=cls.is_async,
+        requirements=check_requirements(cls.requirements, f"{owner} ({cls.name})"),
+        deprecated=check_deprecation(cls.deprecated, f"{owner} ({cls.name})"),
         implementation=cls,
         invoke=invoke,
     )

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from action_sdk._services import ServiceClients
+
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -42,5 +44,8 @@ class RunContext:
     workflow_name: str | None = None
     task_name: str | None = None
     security: SecurityContext = field(default_factory=SecurityContext)
+    #: Clients of the cloud services in the action's requirements, by
+    #: service type; empty outside the engine unless a test fills it.
+    services: ServiceClients = field(default_factory=ServiceClients)
     #: Engine-provided objects and settings, such as a cloud session.
     extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)

@@ -12,12 +12,16 @@ import semver
 
 from action_sdk._context import RunContext
 from action_sdk._errors import ActionError, ActionInputError, LevanteActionError
+from action_sdk._json_schema import input_schema
+from action_sdk._requirements import Deprecation, ServiceRequirement
 from action_sdk._schema import Param, TypeMismatch
 
 logger = logging.getLogger(__name__)
 
 #: Calls the action implementation with a run context and validated input.
 Invoker = Callable[[RunContext, dict[str, Any]], Any]
+#: Text that replaces a secret value in logs, listings and stored data.
+REDACTED = "***"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -34,6 +38,10 @@ class ActionDescriptor:
     description: str
     parameters: tuple[Param, ...]
     is_async: bool = False
+    #: Cloud service APIs the implementation calls, one per service type.
+    requirements: tuple[ServiceRequirement, ...] = ()
+    #: Set when this version should no longer be used.
+    deprecated: Deprecation | None = None
     #: Name of the plugin that contributed the action, set by discovery.
     plugin: str | None = None
     #: The ``Action`` subclass or decorated function.
@@ -53,6 +61,44 @@ class ActionDescriptor:
     def with_plugin(self, plugin: str) -> ActionDescriptor:
         """Return a copy of this descriptor attributed to ``plugin``."""
         return replace(self, plugin=plugin)
+
+    def input_schema(self) -> dict[str, Any]:
+        """Return the JSON Schema (draft 2020-12) of the action's input.
+
+        Secret parameters are marked ``writeOnly`` and never carry a default.
+        """
+        return input_schema(self.name, self.version, self.description, self.parameters)
+
+    def redact_input(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Return a copy of input ``values`` with secret values replaced.
+
+        Use it before input is logged, shown or stored.
+        """
+        return {
+            key: REDACTED
+            if key in self._by_name and self._by_name[key].secret
+            else value
+            for key, value in values.items()
+        }
+
+    def redact_result(self, result: Any, values: Mapping[str, Any]) -> Any:
+        """Return ``result`` with every secret input value replaced.
+
+        Strings anywhere in ``result`` (keys included) that contain the value
+        of a secret parameter get it replaced by ``REDACTED``. Use it before a
+        result or error data is logged or stored.
+        """
+        secrets = [
+            value
+            for key, value in values.items()
+            if key in self._by_name
+            and self._by_name[key].secret
+            and isinstance(value, str)
+            and value
+        ]
+        if not secrets:
+            return result
+        return _scrub(result, sorted(secrets, key=len, reverse=True))
 
     def describe_parameters(self) -> str:
         """Return the parameter list as text, e.g. ``output (required), delay=0``."""
@@ -145,3 +191,17 @@ class ActionDescriptor:
             unexpected=unexpected or [],
             invalid=invalid,
         )
+
+
+def _scrub(data: Any, secrets: list[str]) -> Any:
+    if isinstance(data, str):
+        for secret in secrets:
+            data = data.replace(secret, REDACTED)
+        return data
+    if isinstance(data, Mapping):
+        return {
+            _scrub(key, secrets): _scrub(value, secrets) for key, value in data.items()
+        }
+    if isinstance(data, list | tuple):
+        return type(data)(_scrub(item, secrets) for item in data)
+    return data

@@ -25,7 +25,9 @@ class Secret:
     """Marker for a secret parameter, such as a password or token.
 
     Use it as ``typing.Annotated[str, Secret]``. Input errors hide the value of
-    a secret parameter. Callers that log input must check ``Param.secret``.
+    a secret parameter, and it may have no default other than None. Callers
+    that log or store input use ``ActionDescriptor.redact_input`` and
+    ``redact_result``.
     """
 
 
@@ -366,6 +368,12 @@ def _check_parameter_kind(parameter: inspect.Parameter) -> None:
 def _check_default(param: Param) -> None:
     if param.required or param.default is None:
         return
+    if param.secret:
+        raise ActionDefinitionError(
+            f"secret parameter '{param.name}' has a default; a default appears "
+            "in listings and schemas, so make the parameter required or default "
+            "it to None"
+        )
     try:
         param.convert(param.default)
     except TypeMismatch:

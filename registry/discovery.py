@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+import os_service_types
 import pluggy
 import stevedore
 
@@ -29,6 +30,8 @@ logger = logging.getLogger(__name__)
 PLUGIN_GROUP = "levante.plugins"
 #: Target recorded for plugins passed as objects to ``catalog_from_plugins``.
 IN_MEMORY_TARGET = "<in memory>"
+
+_SERVICE_TYPES = os_service_types.ServiceTypes()
 
 
 class PluginLoadError(Exception):
@@ -176,6 +179,7 @@ def _describe_all(
             raise PluginLoadError(
                 f"levante_actions returned an invalid action at index {index}: {exc}"
             ) from exc
+        _check_service_types(descriptor)
         key = (descriptor.name, descriptor.version)
         if key in seen:
             raise PluginLoadError(
@@ -189,6 +193,17 @@ def _describe_all(
         seen.add(key)
         descriptors.append(descriptor)
     return descriptors
+
+
+def _check_service_types(descriptor: ActionDescriptor) -> None:
+    for requirement in descriptor.requirements:
+        if not _SERVICE_TYPES.is_official(requirement.service_type):
+            raise PluginLoadError(
+                f"action {descriptor.name} {descriptor.version} requires service type "
+                f"{requirement.service_type!r}, which is not an official OpenStack "
+                "service type (see the service-types-authority list in "
+                "os-service-types)"
+            )
 
 
 def _plugin_info(

@@ -2,8 +2,16 @@
 
 Hierarchy::
 
-    RegistryError          root of registry errors
-    └── ActionNotFound     (also LookupError) no installed action has the name
+    RegistryError                root of registry errors
+    ├── ActionNotFound           (also LookupError) no installed action has the name
+    ├── InvalidPin               (also ValueError) a version pin cannot be parsed
+    ├── InvalidServiceVersion    (also ValueError) a given service version is malformed
+    ├── ResolutionError          no installed version of an action fits the cloud
+    ├── WorkflowCheckError       tasks of a workflow name actions that cannot run
+    ├── CloudNotFound            (also LookupError) no cloud configuration has the name
+    └── DiscoveryError           authentication or the service catalog failed
+
+Messages never contain credentials.
 """
 
 from __future__ import annotations
@@ -54,3 +62,19 @@ class ActionNotFound(RegistryError, LookupError):
 
     def __str__(self) -> str:
         return self._message()
+
+
+class InvalidPin(RegistryError, ValueError):
+    """A version pin after ``@`` in an action name that cannot be parsed."""
+
+
+class InvalidServiceVersion(RegistryError, ValueError):
+    """A service version given by hand, such as ``compute=2.x``, is malformed."""
+
+
+class CloudNotFound(RegistryError, LookupError):
+    """No clouds.yaml entry, OS_* variable set or given config has the name."""
+
+
+class DiscoveryError(RegistryError):
+    """Authentication, the service catalog or the cloud configuration failed."""

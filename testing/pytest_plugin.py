@@ -7,7 +7,9 @@ environment with Levante installed loads it. Fixtures:
   `releases` marker or by indirect parametrization (default "epoxy");
 - `openstack_release`: the release name the test runs against;
 - `fake_cloud_factory`: builds more started clouds, each on its own ports;
-- `cloud_recorder`: records HTTP exchanges with a real cloud, or replays them.
+- `cloud_recorder`: records HTTP exchanges with a real cloud, or replays them;
+- `workflow_runner`: a `WorkflowRunner` that runs workflows in-process on an
+  in-memory database, with actions replaceable by canned results.
 
 The marker `@pytest.mark.releases("queens", "zed")` runs a test once per
 release, with the release name as the test id.
@@ -23,6 +25,7 @@ import pytest
 from testing.fakecloud import RELEASES, FakeCloud
 from testing.recording import CloudRecorder, cassette_path, record_mode_enabled
 from testing.releases import check_release
+from testing.workflows import WorkflowRunner
 
 DEFAULT_RELEASE = "epoxy"
 _MARKER = "releases"
@@ -146,3 +149,9 @@ def cloud_recorder(request: pytest.FixtureRequest) -> Iterator[CloudRecorder]:
         yield recorder
     if recorder.misses:
         pytest.fail(recorder.miss_report(), pytrace=False)
+
+
+@pytest.fixture
+def workflow_runner() -> WorkflowRunner:
+    """Run workflows in-process; replace actions with ``runner.replace(...)``."""
+    return WorkflowRunner()

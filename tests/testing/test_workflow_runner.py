@@ -84,3 +84,12 @@ def test_assertion_messages_name_task_and_values() -> None:
         assert_succeeded(
             failing.run(DEPLOY.replace("      on-error: report\n", ""), input={"name": "db"})
         )
+
+
+def test_fixture_gives_a_runner(workflow_runner: WorkflowRunner) -> None:
+    workflow_runner.replace("std.noop", result="replaced")
+    run = workflow_runner.run(
+        "version: '2.0'\nwf:\n  tasks:\n    t:\n      action: std.noop\n"
+        "      publish:\n        r: <% task().result %>\n"
+    )
+    assert_task(run, "t", state="SUCCESS", published={"r": "replaced"})

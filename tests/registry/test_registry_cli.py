@@ -1,0 +1,129 @@
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from registry.cli import actions, clouds, plan
+from testing.fakecloud import FakeCloud
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("LEVANTE_DB_URL", f"sqlite:///{tmp_path / 'levante.sqlite'}")
+    return CliRunner()
+
+
+@pytest.fixture
+def clouds_yaml(
+    fake_cloud: FakeCloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    path = tmp_path / "clouds.yaml"
+    path.write_text(json.dumps({"clouds": {"lab": fake_cloud.cloud_config()}}))
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(path))
+    return path
+
+
+def test_actions_list_json(runner: CliRunner) -> None:
+    result = runner.invoke(actions, ["list", "--service", "image", "-o", "json"])
+    assert result.exit_code == 0, result.output
+    assert [a["name"] for a in json.loads(result.output)] == ["glance.images_list"]
+
+
+def test_actions_list_table(runner: CliRunner) -> None:
+    result = runner.invoke(actions, ["list", "--prefix", "nova."])
+    assert result.exit_code == 0, result.output
+    assert "nova.servers_list" in result.output
+    assert "2.0.0, 1.0.0" in result.output
+
+
+def test_actions_show(runner: CliRunner) -> None:
+    result = runner.invoke(actions, ["show", "nova.servers_list"])
+    assert result.exit_code == 0, result.output
+    assert "nova.servers_list 1.0.0 (openstack)" in result.output
+    assert "requires compute v2 microversions 2.1 to 2.46" in result.output
+
+
+def test_actions_show_unknown(runner: CliRunner) -> None:
+    result = runner.invoke(actions, ["show", "nova.nothing"])
+    assert result.exit_code == 2
+    assert "Action 'nova.nothing' not found" in result.output
+
+
+def test_actions_resolve_services(runner: CliRunner) -> None:
+    result = runner.invoke(
+        actions, ["resolve", "nova.servers_list", "--service", "compute=2.60"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "nova.servers_list 2.0.0 (openstack)",
+        "  compute: API 2.1, microversion 2.60, endpoint -",
+    ]
+
+
+def test_actions_resolve_failure_exit(runner: CliRunner) -> None:
+    result = runner.invoke(
+        actions, ["resolve", "nova.servers_list@2", "--service", "compute=2.40"]
+    )
+    assert result.exit_code == 2
+    assert (
+        "task pins version 2, whose only release needs compute 2.47 to 2.100"
+        in result.output
+    )
+
+
+def test_actions_resolve_needs_target(runner: CliRunner) -> None:
+    result = runner.invoke(actions, ["resolve", "nova.servers_list"])
+    assert result.exit_code == 2
+    assert "give --cloud NAME, or --service TYPE=VERSION" in result.output
+
+
+def test_actions_resolve_cloud(runner: CliRunner, clouds_yaml: Path) -> None:
+    result = runner.invoke(
+        actions, ["resolve", "cinder.volumes_list", "--cloud", "lab", "-o", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        json.loads(result.output)["services"]["block-storage"]["microversion"] == "3.71"
+    )
+
+
+def test_clouds_discover(
+    runner: CliRunner, clouds_yaml: Path, fake_cloud: FakeCloud
+) -> None:
+    result = runner.invoke(clouds, ["discover", "lab", "-o", "json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert document["services"]["compute"][0]["max_microversion"] == "2.100"
+    assert fake_cloud.cloud_config()["auth"]["password"] not in result.output
+
+
+def test_plan(
+    runner: CliRunner, clouds_yaml: Path, tmp_path: Path, fake_cloud: FakeCloud
+) -> None:
+    workflow = tmp_path / "wf.yaml"
+    workflow.write_text(
+        "version: '2.0'\nwf:\n  tasks:\n    list:\n"
+        "      action: nova.servers_list@1 limit=3\n"
+    )
+    calls_before = len(fake_cloud.calls)
+    result = runner.invoke(plan, [str(workflow), "--cloud", "lab"])
+    assert result.exit_code == 0, result.output
+    endpoint = fake_cloud.endpoint("compute").rstrip("/")
+    assert result.output.strip() == (
+        f"wf.list: nova.servers_list 1.0.0 calls compute 2.46 at {endpoint} "
+        'with {"limit": 3}'
+    )
+    paths = [call.request.path_url for call in fake_cloud.calls[calls_before:]]
+    assert not any("/servers" in path for path in paths)
+
+
+def test_plan_problem_exit(runner: CliRunner, tmp_path: Path) -> None:
+    workflow = tmp_path / "wf.yaml"
+    workflow.write_text(
+        "version: '2.0'\nwf:\n  tasks:\n    get:\n      action: nova.servers_get\n"
+    )
+    result = runner.invoke(plan, [str(workflow), "--service", "compute=2.60"])
+    assert result.exit_code == 2
+    assert "missing required parameters ['server_id']" in result.output
+    assert "1 of 1 tasks cannot run" in result.output
