@@ -33,17 +33,24 @@ class AdhocInputError(ValueError):
     """Input given to an ad-hoc action does not match its ``input`` list."""
 
 
+class ActionResolutionError(ValueError):
+    """The action exists but no installed version can run on the target cloud."""
+
+
 @dataclass(frozen=True)
 class ResolvedAction:
     """A plugin action plus the ad-hoc layers wrapped around it.
 
     ``adhoc`` lists the ad-hoc specs from the outermost (the name the task
     used) to the innermost (whose ``base`` is the plugin action).
+    ``resolution`` is the registry's choice of version and microversions when
+    the action has service requirements or a version pin, else ``None``.
     """
 
     name: str
     descriptor: Any
     adhoc: tuple[AdhocActionSpec, ...] = ()
+    resolution: Any = None
 
     @property
     def is_async(self) -> bool:
@@ -52,6 +59,10 @@ class ResolvedAction:
     @property
     def version(self) -> str | None:
         return getattr(self.descriptor, "version", None)
+
+    @property
+    def base_name(self) -> str:
+        return self.adhoc[-1].base if self.adhoc else self.name
 
 
 def find_adhoc(
@@ -65,13 +76,32 @@ def find_adhoc(
     return spec
 
 
+#: Finds the plugin action for a base name (which may carry ``@pin``):
+#: returns ``(descriptor, resolution or None)``.
+BaseResolver = Callable[[str], tuple[Any, Any]]
+
+
+def catalog_resolver(catalog: Any) -> BaseResolver:
+    """Resolve base names in a plain catalogue: highest version, no cloud."""
+
+    def resolve(name: str) -> tuple[Any, Any]:
+        return catalog.get(name), None
+
+    return resolve
+
+
 def resolve_action(
     name: str,
     definition: Definition | None,
     workbook: str | None,
-    catalog: Any,
+    resolver: BaseResolver,
+    known_names: Callable[[], list[str]] | None = None,
 ) -> ResolvedAction:
-    """Unfold ``name`` through ad-hoc actions down to a plugin action."""
+    """Unfold ``name`` through ad-hoc actions down to a plugin action.
+
+    Raises ActionNotFoundError (with close names from ``known_names``) or
+    ActionResolutionError when the registry rejects every version.
+    """
     chain: list[AdhocActionSpec] = []
     current = name
     while True:
@@ -83,13 +113,18 @@ def resolve_action(
         chain.append(adhoc)
         current = adhoc.base
     try:
-        descriptor = catalog.get(current)
+        descriptor, resolution = resolver(current)
     except LookupError:
-        names = catalog.names() if hasattr(catalog, "names") else []
+        names = known_names() if known_names is not None else []
+        plain = current.split("@", 1)[0]
         raise ActionNotFoundError(
-            current, difflib.get_close_matches(current, names, n=3)
+            current, difflib.get_close_matches(plain, names, n=3)
         ) from None
-    return ResolvedAction(name=name, descriptor=descriptor, adhoc=tuple(chain))
+    except ValueError as error:
+        raise ActionResolutionError(str(error)) from error
+    return ResolvedAction(
+        name=name, descriptor=descriptor, adhoc=tuple(chain), resolution=resolution
+    )
 
 
 def adhoc_input(

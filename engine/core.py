@@ -9,6 +9,7 @@ a due timer) is handled in one database transaction by a ``WorkflowRun``.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -27,7 +28,12 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from engine import leases, states
-from engine.actions import ResolvedAction, resolve_action, transform_output
+from engine.actions import (
+    ActionResolutionError,
+    ResolvedAction,
+    resolve_action,
+    transform_output,
+)
 from engine.dataflow import ContextCache
 from engine.db.models import (
     ActionExecution,
@@ -121,6 +127,7 @@ class EngineCore:
         listener: Listener | None = None,
         max_workers: int = 16,
         executor: bool = True,
+        registry: Any = None,
     ) -> None:
         if catalog is None:
             from registry.discovery import load_plugins
@@ -128,6 +135,7 @@ class EngineCore:
             catalog = load_plugins()
         self.db = db
         self.catalog = catalog
+        self._registry = registry
         self.listener = listener
         self.contexts = ContextCache()
         #: Whether this process runs actions (the executor role).
@@ -271,6 +279,7 @@ class EngineCore:
         namespace: str = "",
         project_id: str = "",
         description: str = "",
+        cloud: str | None = None,
     ) -> str:
         """Create an execution of a workflow in ``text`` and start it.
 
@@ -292,6 +301,8 @@ class EngineCore:
             values = check_workflow_input(spec, input)
         except ValueError as error:
             raise StartError(str(error)) from error
+        if cloud is not None:
+            self._check_actions(definition, spec, cloud)
         with self.db.transaction() as session:
             execution = Execution(
                 id=new_id(),
@@ -305,6 +316,8 @@ class EngineCore:
                 input=values,
                 env=dict(env or {}),
                 params=params,
+                cloud=cloud,
+                resolutions={},
                 context={},
                 globals={},
                 output={},
@@ -315,6 +328,41 @@ class EngineCore:
             execution_id = execution.id
         self._dispatch()
         return execution_id
+
+    def _check_actions(
+        self, definition: Definition, spec: WorkflowSpec, cloud: str
+    ) -> None:
+        """Refuse to start when a statically named action cannot run on the cloud.
+
+        Every task whose action name is written out (not an expression) is
+        resolved against the cloud's discovered versions; all refusals are
+        reported together, each with the versions installed and why they do
+        not fit. Unknown action names are left to fail at run time, as in
+        Mistral.
+        """
+        from registry.errors import RegistryError
+
+        try:
+            self.registry.cloud_versions(cloud)
+        except RegistryError as error:
+            raise StartError(f"Cannot use cloud {cloud!r}: {error}") from error
+        probe = Execution(checksum=checksum_of(""), cloud=cloud)
+        problems = []
+        for task in spec.tasks.values():
+            name = task.action
+            if not name or task.workflow or "<%" in name or "{{" in name:
+                continue
+            try:
+                self.resolve(name, definition, spec.workbook, probe)
+            except ActionResolutionError as error:
+                problems.append(f"task '{task.name}' ({name}): {error}")
+            except LookupError:
+                continue
+        if problems:
+            raise StartError(
+                f"Workflow {spec.name} cannot run on cloud {cloud!r}:\n"
+                + "\n".join(problems)
+            )
 
     # ------------------------------------------------------ execution control
 
@@ -376,8 +424,13 @@ class EngineCore:
         *,
         reset: bool = True,
         env: Mapping[str, Any] | None = None,
+        re_resolve: bool = False,
     ) -> None:
-        """Run a failed task of an execution again, continuing the execution."""
+        """Run a failed task of an execution again, continuing the execution.
+
+        The task keeps the action version resolved for it the first time
+        unless ``re_resolve`` is true.
+        """
 
         def rerun(run: WorkflowRun) -> None:
             if run.execution.state not in (states.ERROR, states.PAUSED):
@@ -391,7 +444,7 @@ class EngineCore:
                     f"Task {task_name!r} has not run in execution {execution_id}"
                 )
             try:
-                run.rerun(task, reset=reset, env=env)
+                run.rerun(task, reset=reset, env=env, re_resolve=re_resolve)
             except RerunError as error:
                 raise ControlError(str(error)) from error
 
@@ -400,15 +453,70 @@ class EngineCore:
     # ------------------------------------------------------------- executor
 
     def resolve(
-        self, name: str, definition: Definition, workbook: str | None, checksum: str
+        self,
+        name: str,
+        definition: Definition,
+        workbook: str | None,
+        execution: Execution,
+        recorded_version: str | None = None,
     ) -> ResolvedAction:
-        """Resolve an action name for a definition, cached by checksum."""
-        key = (checksum, workbook, name)
+        """Resolve a task's action name for its execution's cloud.
+
+        ``recorded_version`` pins the version chosen for the task before (a
+        rerun keeps what the first run used). Results are cached per
+        definition, cloud and pin; the registry caches cloud discovery.
+        """
+        cloud = execution.cloud
+        key = (execution.checksum, workbook, name, cloud, recorded_version)
         found = self._resolved.get(key)
         if found is None:
-            found = resolve_action(name, definition, workbook, self.catalog)
+            found = resolve_action(
+                name,
+                definition,
+                workbook,
+                self._base_resolver(cloud, recorded_version),
+                self.catalog.names,
+            )
             self._resolved[key] = found
         return found
+
+    def _base_resolver(self, cloud: str | None, recorded_version: str | None) -> Any:
+        """Resolve base action names, through the registry when it matters.
+
+        A plain name on no cloud, for an action without service requirements,
+        is the catalogue's highest version; a pin, a cloud or requirements
+        go through the registry, which explains every refusal.
+        """
+        from registry.errors import ActionNotFound, RegistryError
+        from registry.registry import resolve_for_task
+
+        def resolve(name: str) -> tuple[Any, Any]:
+            plain, _, pin = name.partition("@")
+            if not pin and recorded_version:
+                name, pin = f"{plain}@=={recorded_version}", f"=={recorded_version}"
+            if not pin and cloud is None:
+                descriptor = self.catalog.get(plain)
+                if not getattr(descriptor, "requirements", ()):
+                    return descriptor, None
+            source = self.registry if cloud is not None else self.catalog
+            try:
+                resolution = resolve_for_task(source, name, cloud)
+            except ActionNotFound:
+                raise
+            except RegistryError as error:
+                raise ActionResolutionError(str(error)) from error
+            return resolution.descriptor, resolution
+
+        return resolve
+
+    @property
+    def registry(self) -> Any:
+        """The registry used for clouds, built on first use from the catalogue."""
+        if self._registry is None:
+            from registry.registry import Registry
+
+            self._registry = Registry(self.catalog)
+        return self._registry
 
     def _dispatch(self) -> None:
         """Hand the actions scheduled by the committed transaction to workers.
@@ -453,22 +561,32 @@ class EngineCore:
     ) -> None:
         try:
             if resolved is None:
-                resolved = self._resolve_for_execution(name, execution_id)
+                resolved = self._resolve_for_execution(name, execution_id, context.task_id)
+            resolution = resolved.resolution
+            if resolution is not None and resolution.services:
+                clients = self.registry.service_clients(resolution, security=context.security)
+                context = dataclasses.replace(context, services=clients)
             value = resolved.descriptor.run(payload, context)
             outcome = _Outcome(action_id, True, value, None)
         except Exception as error:  # every action failure becomes data
             outcome = _failure_outcome(action_id, name, error)
         self._outcomes.put(outcome)
 
-    def _resolve_for_execution(self, name: str, execution_id: str) -> ResolvedAction:
+    def _resolve_for_execution(
+        self, name: str, execution_id: str, task_id: str
+    ) -> ResolvedAction:
+        """Resolve an action claimed from the database, as its task recorded it."""
         with self.db.sessions() as session:
             execution = session.get(Execution, execution_id)
-            if execution is None:
+            task = session.get(TaskExecution, task_id)
+            if execution is None or task is None:
                 raise ExecutionNotFound(execution_id)
             definition = self.definition(execution.checksum, execution.definition)
             spec = definition.workflows.get(execution.workflow_name)
             workbook = spec.workbook if spec else None
-            return self.resolve(name, definition, workbook, execution.checksum)
+            recorded = (execution.resolutions or {}).get(task.name) or {}
+            version = recorded.get("version") if recorded.get("action_name") == name else None
+            return self.resolve(name, definition, workbook, execution, version)
 
     def _run_inline(self, action: ActionExecution, resolved: ResolvedAction) -> _Outcome:
         try:
@@ -596,8 +714,8 @@ class EngineCore:
         value, ok, error = outcome.value, outcome.ok, outcome.error
         if ok:
             try:
-                resolved = self.resolve(
-                    action.action, run.definition, run.spec.workbook, execution.checksum
+                resolved = getattr(action, "resolved", None) or self.resolve(
+                    action.action, run.definition, run.spec.workbook, execution
                 )
                 value = self._transform(resolved, value)
             except ExpressionError as failure:
@@ -889,15 +1007,17 @@ def lock_execution(session: Session, execution_id: str) -> Execution | None:
     )
 
 
-def _run_context(action: ActionExecution) -> Any:
+def _run_context(action: ActionExecution, services: Any = None) -> Any:
     from action_sdk import RunContext
 
+    extra = {"services": services} if services is not None else {}
     return RunContext(
         execution_id=action.execution_id,
         task_id=action.task_id,
         action_execution_id=action.id,
-        workflow_name=None,
-        task_name=None,
+        workflow_name=getattr(action, "workflow_name", None),
+        task_name=getattr(action, "task_name", None),
+        **extra,
     )
 
 

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 from engine import leases, states
 from engine.actions import (
     ActionNotFoundError,
+    ActionResolutionError,
     AdhocInputError,
-    resolve_action,
+    ResolvedAction,
     unfold_input,
 )
 from engine.dataflow import inbound_from, merge, outbound_context
@@ -333,14 +334,24 @@ class WorkflowRun:
             self.start_child(task, str(name), given, item_index)
             return
         action_name = str(name) if name else NOOP_ACTION
+        recorded = (self.execution.resolutions or {}).get(task.name) or {}
         try:
             resolved = self.core.resolve(
-                action_name, self.definition, self.spec.workbook, self.execution.checksum
+                action_name,
+                self.definition,
+                self.spec.workbook,
+                self.execution,
+                recorded.get("version") if recorded.get("action_name") == action_name else None,
             )
             action_input = unfold_input(
                 resolved, given, lambda data, ctx: self.core.evaluate(data, ctx, None)
             )
-        except (ActionNotFoundError, AdhocInputError, ExpressionError) as error:
+        except (
+            ActionNotFoundError,
+            ActionResolutionError,
+            AdhocInputError,
+            ExpressionError,
+        ) as error:
             raise TaskFailure(str(error)) from error
         except Exception as error:  # the SDK's input errors
             if type(error).__name__ != "ActionInputError":
@@ -360,10 +371,28 @@ class WorkflowRun:
         # Kept on the object (not a column) so the executor need not resolve
         # the name again.
         action.resolved = resolved  # type: ignore[attr-defined]
+        action.task_name = task.name  # type: ignore[attr-defined]
+        action.workflow_name = self.spec.name  # type: ignore[attr-defined]
+        if resolved.resolution is not None and not recorded:
+            self.record_resolution(task, action_name, resolved)
         if self.core.executor and not action.is_async:
             leases.take(action, self.core.owner)
         self.session.add(action)
         self.core.action_scheduled(action)
+
+    def record_resolution(
+        self, task: TaskExecution, action_name: str, resolved: ResolvedAction
+    ) -> None:
+        """Keep the version and microversions chosen for a task.
+
+        Recorded once per task name: later runs of the task (loops, retries,
+        reruns) use the same version unless a rerun asks to resolve again.
+        """
+        record = {"action_name": action_name, **resolved.resolution.to_dict()}
+        self.execution.resolutions = {
+            **(self.execution.resolutions or {}),
+            task.name: record,
+        }
 
     def start_child(
         self, task: TaskExecution, name: str, given: dict[str, Any], item_index: int
@@ -393,6 +422,8 @@ class WorkflowRun:
             env=self.execution.env,
             params={"item_index": item_index},
             parent_task_id=task.id,
+            cloud=self.execution.cloud,
+            resolutions={},
             root_execution_id=self.execution.root_execution_id or self.execution.id,
             context={},
             globals={},
@@ -1083,6 +1114,7 @@ class WorkflowRun:
         task: TaskExecution,
         reset: bool = True,
         env: Mapping[str, Any] | None = None,
+        re_resolve: bool = False,
     ) -> None:
         """Run a failed task again inside this execution.
 
@@ -1098,6 +1130,12 @@ class WorkflowRun:
         execution = self.execution
         if env:
             execution.env = merge(execution.env or {}, env)
+        if re_resolve and task.name in (execution.resolutions or {}):
+            # Choose the action version again, for a cloud or plugin that
+            # changed since the first run.
+            execution.resolutions = {
+                k: v for k, v in execution.resolutions.items() if k != task.name
+            }
         self.reopen()
         task.state = states.RUNNING
         task.state_info = None

@@ -76,6 +76,10 @@ class Execution(Base):
     #: Variables published with the ``global`` scope.
     globals: Mapped[Any] = mapped_column(JSON, default=dict, nullable=True)
     output: Mapped[Any] = mapped_column(JSON, default=dict, nullable=True)
+    #: Name of the cloud (clouds.yaml) the actions run against, if any.
+    cloud: Mapped[str | None] = mapped_column(String(255), default=None)
+    #: Per task name: the action version and microversions resolved for it.
+    resolutions: Mapped[Any] = mapped_column(JSON, default=dict, nullable=True)
     parent_task_id: Mapped[str | None] = mapped_column(String(36), default=None)
     root_execution_id: Mapped[str | None] = mapped_column(String(36), default=None)
     #: Task executions not yet completed; the workflow may finish at zero.
