@@ -15,7 +15,9 @@ from engine.spec.model import AdhocActionSpec
 from engine.spec.reporting import Scope
 from engine.spec.schema import check_nonempty_mapping, check_nonempty_string, describe
 
-_ACTION_KEYS = frozenset({"base", "base-input", "input", "output", "description", "tags"})
+_ACTION_KEYS = frozenset(
+    {"base", "base-input", "input", "output", "description", "tags"}
+)
 #: Keys that Mistral overwrites with its own values, so any value is accepted.
 _IGNORED_KEYS = frozenset({"name", "version"})
 
@@ -36,9 +38,9 @@ def parse_action(
     for name in value:
         if name not in _ACTION_KEYS and name not in _IGNORED_KEYS:
             allowed = ", ".join(sorted(_ACTION_KEYS))
-            shown = name if isinstance(name, str) else describe(name)
+            key_text = name if isinstance(name, str) else describe(name)
             scope.report(
-                f"Unknown action key {shown!r} ({shown!r} was unexpected). "
+                f"Unknown action key {key_text!r} ({key_text!r} was unexpected). "
                 f"Allowed keys: {allowed}.",
                 name if isinstance(name, str) else None,
             )
@@ -65,11 +67,13 @@ def parse_action(
     )
 
 
-def _parse_base(scope: Scope, action: dict[Any, Any]) -> tuple[str | None, dict[str, Any]]:
+def _parse_base(
+    scope: Scope, action: dict[Any, Any]
+) -> tuple[str | None, dict[str, Any]]:
     if "base" not in action:
         scope.report(
             "The action has no 'base': name the action it runs, such as "
-            "base: std.echo output=\"text\"."
+            'base: std.echo output="text".'
         )
         return None, {}
     problem = check_nonempty_string(action["base"])

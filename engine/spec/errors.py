@@ -48,9 +48,9 @@ class SpecIssue:
 
 
 class DefinitionError(Exception):
-    """A definition text that cannot be used; ``issues`` holds every problem.
+    """A definition text that cannot be used; ``issues`` lists every problem.
 
-    ``str()`` lists the issues one per line, in the order they were found.
+    ``str()`` lists the issues one per line, in the order given.
     """
 
     def __init__(self, issues: Iterable[SpecIssue]) -> None:

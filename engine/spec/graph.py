@@ -30,7 +30,8 @@ EVENTS = {
     "on-complete": "on_complete",
     "on-skip": "on_skip",
 }
-_SHOWN_NAMES = 20
+#: Task names listed in a "not found" message before the rest is counted.
+_LISTED_NAMES = 20
 
 
 def effective_transitions(
@@ -67,8 +68,8 @@ def outbound_targets(task: TaskSpec, defaults: TaskDefaults) -> set[str]:
 class ReferenceLines:
     """Source lines of transition targets and requires, for messages.
 
-    ``tasks`` maps a task name to its per-clause target lines, ``defaults``
-    holds the lines of the ``task-defaults`` clauses.
+    ``tasks`` maps a task name to its per-clause target lines, and
+    ``defaults`` contains the lines of the ``task-defaults`` clauses.
     """
 
     tasks: dict[str, dict[str, tuple[int | None, ...]]] = field(default_factory=dict)
@@ -91,10 +92,12 @@ def check_direct_graph(
         for event in EVENTS:
             own = getattr(task, EVENTS[event])
             uses_own = own is not None and bool(own.transitions)
-            clause_lines = (lines.tasks.get(name, {}) if uses_own else lines.defaults).get(
-                event, ()
-            )
-            for index, transition in enumerate(_clause_transitions(task, defaults, event)):
+            clause_lines = (
+                lines.tasks.get(name, {}) if uses_own else lines.defaults
+            ).get(event, ())
+            for index, transition in enumerate(
+                _clause_transitions(task, defaults, event)
+            ):
                 target = transition.target
                 if target == name and not uses_own:
                     continue
@@ -146,8 +149,14 @@ def check_reverse_graph(
     if tasks:
         for index, required in enumerate(defaults.requires):
             if required not in tasks:
-                line = lines.defaults_requires[index] if index < len(lines.defaults_requires) else None
-                scope.report(_not_found_message(required, tasks), "task-defaults.requires", line)
+                line = (
+                    lines.defaults_requires[index]
+                    if index < len(lines.defaults_requires)
+                    else None
+                )
+                scope.report(
+                    _not_found_message(required, tasks), "task-defaults.requires", line
+                )
 
 
 def _check_start_tasks(
@@ -176,10 +185,10 @@ def _check_joins(
                 "join",
             )
         elif isinstance(task.join, int) and len(sources) < task.join:
-            shown = ", ".join(sorted(sources)) or "none"
+            source_names = ", ".join(sorted(sources)) or "none"
             _task_scope(scope, task).report(
                 f"The task has 'join: {task.join}' but only {len(sources)} "
-                f"task(s) transition to it ({shown}), so it could never run; "
+                f"task(s) transition to it ({source_names}), so it could never run; "
                 f"lower 'join' to at most {len(sources)} or add transitions.",
                 "join",
             )
@@ -200,7 +209,7 @@ def _not_found_message(name: str, tasks: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, names, n=1) if len(names) <= 1000 else []
     if close:
         message += f" Did you mean {close[0]!r}?"
-    shown = ", ".join(names[:_SHOWN_NAMES])
-    if len(names) > _SHOWN_NAMES:
-        shown += f" and {len(names) - _SHOWN_NAMES} more"
-    return f"{message} Known tasks: {shown}."
+    listed = ", ".join(names[:_LISTED_NAMES])
+    if len(names) > _LISTED_NAMES:
+        listed += f" and {len(names) - _LISTED_NAMES} more"
+    return f"{message} Known tasks: {listed}."

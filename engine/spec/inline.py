@@ -75,7 +75,7 @@ def split_inline(text: str) -> tuple[str, dict[str, Any]]:
         raise InlineSyntaxError(
             f"Invalid inline syntax {text!r}: it must start with a name "
             "(letters, digits, '_' or '.') or an expression, followed by "
-            "parameters such as name=\"value\"."
+            'parameters such as name="value".'
         )
     return match.group(), parse_parameters(text)
 

@@ -8,9 +8,9 @@
   ad-hoc actions get full names ``<workbook>.<name>``.
 
 A text with a top-level ``name`` and a ``workflows`` or ``actions`` key is a
-workbook, anything else a workflow list, unless ``kind`` says which.
+workbook and anything else a workflow list, unless ``kind`` names the form.
 Every problem in the text is collected and raised at once as a
-``DefinitionError``.
+``DefinitionError``, sorted by line.
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ __all__ = ["DefinitionError", "SpecIssue", "parse"]
 
 Kind = Literal["auto", "workflows", "workbook"]
 
-_WORKBOOK_KEYS = frozenset({"version", "name", "description", "tags", "workflows", "actions"})
+_WORKBOOK_KEYS = frozenset(
+    {"version", "name", "description", "tags", "workflows", "actions"}
+)
 #: Names in a workbook's ``workflows`` and ``actions`` sections.
 _WORKBOOK_ITEM_NAME = re.compile(r"^[\w-]+$")
 _VERSION_HELP = "write version: '2.0'"
@@ -57,12 +59,16 @@ def parse(text: str, source: str = "<string>", kind: Kind = "auto") -> Definitio
             definition; ``issues`` lists every problem found.
     """
     if not isinstance(text, str):
-        raise TypeError(f"parse() needs the definition as str, not {type(text).__name__}")
+        raise TypeError(
+            f"parse() needs the definition as str, not {type(text).__name__}"
+        )
     with _garbage_collection_paused():
         try:
             return _parse(text, source, kind)
         except RecursionError:
-            issue = SpecIssue("The definition nests too deeply to parse.", source=source)
+            issue = SpecIssue(
+                "The definition nests too deeply to parse.", source=source
+            )
             raise DefinitionError([issue]) from None
 
 
@@ -102,7 +108,11 @@ def _parse(text: str, source: str, kind: Kind) -> Definition:
     else:
         definition = _parse_workflow_list(scope, data)
     if reporter.issues:
-        raise DefinitionError(reporter.issues)
+        # Sorted by line so the list reads from the top of the file down.
+        # Issues without a line come first.
+        raise DefinitionError(
+            sorted(reporter.issues, key=lambda issue: issue.line or 0)
+        )
     return definition
 
 
@@ -115,7 +125,9 @@ def _parse_workflow_list(scope: Scope, data: dict[Any, Any]) -> Definition:
     if "version" not in data:
         scope.report(f"The definition has no 'version'; {_VERSION_HELP} at the top.")
     elif not _is_list_version(version):
-        scope.report(f"Invalid version {describe(version)}; {_VERSION_HELP}.", "version")
+        scope.report(
+            f"Invalid version {describe(version)}; {_VERSION_HELP}.", "version"
+        )
     workflows: dict[str, WorkflowSpec] = {}
     for name, value in data.items():
         if name == "version":
@@ -131,7 +143,9 @@ def _parse_workflow_list(scope: Scope, data: dict[Any, Any]) -> Definition:
         if workflow is not None:
             workflows[name] = workflow
     if len(data) == ("version" in data):
-        scope.report("The definition has no workflows; add at least one after 'version'.")
+        scope.report(
+            "The definition has no workflows; add at least one after 'version'."
+        )
     # NOTE: Mistral 23.0.0 accepts any version value in a workflow list
     # and runs it as 2.0, so the value is kept but not compared.
     return Definition(workflows=workflows, version=_version_text(version))
@@ -156,22 +170,25 @@ def _version_text(value: Any) -> str:
 def _parse_workbook(scope: Scope, data: dict[Any, Any]) -> Definition:
     for key in data:
         if key not in _WORKBOOK_KEYS:
-            shown = key if isinstance(key, str) else describe(key)
+            key_text = key if isinstance(key, str) else describe(key)
             scope.report(
-                f"Unknown workbook key {shown!r} ({shown!r} was unexpected). "
+                f"Unknown workbook key {key_text!r} ({key_text!r} was unexpected). "
                 f"Allowed keys: {', '.join(sorted(_WORKBOOK_KEYS))}.",
                 key if isinstance(key, str) else None,
             )
     if data.get("version") != "2.0" or not isinstance(data.get("version"), str):
-        shown = describe(data["version"]) if "version" in data else "missing"
-        scope.report(f"Invalid workbook version ({shown}); {_VERSION_HELP}.", "version")
-    name = data.get("name")
-    problem = check_nonempty_string(name)
-    if problem is not None:
-        scope.report(f"Invalid workbook name: {problem}", "name")
-        name = None
-    else:
+        version = describe(data["version"]) if "version" in data else "missing"
+        scope.report(
+            f"Invalid workbook version ({version}); {_VERSION_HELP}.", "version"
+        )
+    raw_name = data.get("name")
+    name: str | None = None
+    if isinstance(raw_name, str) and raw_name:
+        name = raw_name
         check_name(scope, name, "workbook", "name")
+    else:
+        problem = check_nonempty_string(raw_name)
+        scope.report(f"Invalid workbook name: {problem}", "name")
     workflows: dict[str, WorkflowSpec] = {}
     actions: dict[str, AdhocActionSpec] = {}
     if name is not None:

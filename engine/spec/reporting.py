@@ -58,9 +58,9 @@ class Scope:
     """The place that issues are reported for.
 
     ``mapping`` is the loaded mapping whose keys are being checked, so an
-    issue about one of its keys gets that key's line; ``line`` is the line
-    used when no better one is known. ``key_prefix`` names the enclosing
-    key of a nested mapping, as in ``retry.count``.
+    issue about one of its keys gets that key's line. ``line`` is used when
+    no better line is known. ``key_prefix`` names the enclosing key of a
+    nested mapping, as in ``retry.count``.
     """
 
     reporter: Reporter
@@ -86,7 +86,9 @@ class Scope:
             return self.key_prefix
         return f"{self.key_prefix}.{key}"
 
-    def report(self, message: str, key: str | None = None, line: int | None = None) -> None:
+    def report(
+        self, message: str, key: str | None = None, line: int | None = None
+    ) -> None:
         """Record an issue about ``key`` of this scope's mapping."""
         if line is None:
             line = self.line_of(key) if key is not None else self.line
@@ -109,8 +111,8 @@ class Scope:
         """Report syntax errors of the expressions in ``value``.
 
         Like Mistral 23.0.0, only a string, the strings of a list and the
-        string values of a mapping are checked; deeper values are left to
-        run time.
+        string values of a mapping are checked. Deeper values fail at run
+        time instead.
         """
         lines = self.reporter.lines
         if line is None:

@@ -1,7 +1,7 @@
 """Type checks on the values of definition keys.
 
 Each ``check_*`` function returns ``None`` for an accepted value, or a
-sentence that names the value and says what is allowed. The rules are the
+sentence that names the value and states what is allowed. The rules are the
 ones Mistral 23.0.0 applies at upload, which are JSON-schema rules: an
 integer may be written ``1.0`` but never ``true``, and lists that must be
 unique compare their items as data.
@@ -75,8 +75,7 @@ def check_boolean_or_expression(value: Any) -> str | None:
     if isinstance(value, bool) or is_expression(value):
         return None
     return (
-        f"Invalid value {describe(value)}: expected true, false "
-        f"or {EXPRESSION_HINT}."
+        f"Invalid value {describe(value)}: expected true, false or {EXPRESSION_HINT}."
     )
 
 
@@ -88,12 +87,16 @@ def check_expression(value: Any) -> str | None:
 
 def check_nonempty_mapping(value: Any) -> str | None:
     if not isinstance(value, dict):
-        return f"Invalid value {describe(value)}: expected a mapping of names to values."
+        return (
+            f"Invalid value {describe(value)}: expected a mapping of names to values."
+        )
     if not value:
         return "The mapping is empty: give at least one entry or remove the key."
     for key in value:
         if not isinstance(key, str):
-            return f"Invalid name {describe(key)}: names in this mapping must be strings."
+            return (
+                f"Invalid name {describe(key)}: names in this mapping must be strings."
+            )
     return None
 
 
@@ -105,8 +108,7 @@ def check_unique_string_list(value: Any) -> str | None:
     for item in value:
         if not isinstance(item, str) or not item:
             return (
-                f"Invalid item {describe(item)}: every item must be a "
-                "non-empty string."
+                f"Invalid item {describe(item)}: every item must be a non-empty string."
             )
     return check_unique(value)
 

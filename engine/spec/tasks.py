@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import difflib
-import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.spec.inline import InlineSyntaxError, split_inline
-from engine.spec.model import TaskDefaults, TaskSpec, TransitionClause, WithItems
+from engine.spec.model import TaskDefaults, TaskSpec, TransitionClause
 from engine.spec.policies import POLICY_KEYS, parse_policies
 from engine.spec.reporting import Scope
 from engine.spec.schema import (
@@ -17,12 +17,12 @@ from engine.spec.schema import (
     check_nonempty_mapping,
     check_nonempty_string,
     check_string_or_unique_string_list,
-    check_unique,
     check_unique_string_list,
     describe,
     is_integer,
 )
 from engine.spec.transitions import parse_clause
+from engine.spec.with_items import parse_with_items
 
 #: Mistral 23.0.0 rejects task names longer than this.
 MAX_TASK_NAME_LENGTH = 255
@@ -55,9 +55,6 @@ _REVERSE_KEYS = frozenset({"requires"})
 _DEFAULTS_KEYS = frozenset({*POLICY_KEYS, *CLAUSE_KEYS, "requires"})
 
 _WORD = re.compile(r"^\w+$")
-#: ``var in [list]``, ``var in <% expr %>`` or ``var in {{ expr }}``; text
-#: after the collection is ignored, as in Mistral 23.0.0.
-_WITH_ITEMS = re.compile(r"\s*([\w\-]+)\s*in\s*(\[.+\]|\{\{.*?\}\}|<%.*?%>)")
 
 
 @dataclass(frozen=True)
@@ -101,6 +98,15 @@ def parse_task(
     _check_task_keys(scope, value, workflow_type)
 
     action, workflow, inline_input = _parse_runnable(scope, value)
+    task_input = _parse_input(scope, value)
+    if inline_input and isinstance(task_input, str):
+        # Mistral 23.0.0 fails on this combination with an internal error.
+        scope.report(
+            "The task has inline parameters and an 'input' expression, which "
+            "cannot be merged; move the parameters into 'input' or give "
+            "'input' as a mapping.",
+            "input",
+        )
     clauses, clause_lines = _parse_clauses(scope, value)
     requires, requires_lines = _parse_requires(scope, value)
     join = _parse_join(scope, value)
@@ -114,7 +120,7 @@ def parse_task(
         action=action,
         workflow=workflow,
         inline_input=inline_input,
-        input=_parse_input(scope, value),
+        input=task_input,
         publish=_parse_mapping_key(scope, value, "publish"),
         publish_on_error=_parse_mapping_key(scope, value, "publish-on-error"),
         publish_on_skip=_parse_mapping_key(scope, value, "publish-on-skip"),
@@ -124,7 +130,7 @@ def parse_task(
         on_skip=clauses.get("on-skip"),
         join=join,
         requires=requires,
-        with_items=_parse_with_items(scope, value),
+        with_items=parse_with_items(scope, value),
         policies=parse_policies(scope, value),
         keep_result=_parse_keep_result(scope, value),
         target=_checked(scope, value, "target", check_nonempty_string),
@@ -173,9 +179,9 @@ def _check_task_keys(scope: Scope, task: dict[Any, Any], workflow_type: str) -> 
         if key in other_keys:
             scope.report(_wrong_type_message(key, workflow_type), key)
             continue
-        shown = key if isinstance(key, str) else describe(key)
+        key_text = key if isinstance(key, str) else describe(key)
         scope.report(
-            f"Unknown task key {shown!r} ({shown!r} was unexpected)."
+            f"Unknown task key {key_text!r} ({key_text!r} was unexpected)."
             f"{_suggestion(key, allowed)} Allowed keys: {', '.join(sorted(allowed))}.",
             key if isinstance(key, str) else None,
         )
@@ -214,8 +220,11 @@ def _parse_runnable(
             "action",
         )
         return None, None, {}
-    key = "action" if "action" in task else "workflow" if "workflow" in task else None
-    if key is None:
+    if "action" in task:
+        key = "action"
+    elif "workflow" in task:
+        key = "workflow"
+    else:
         return None, None, {}
     text = task[key]
     problem = check_nonempty_string(text)
@@ -277,7 +286,9 @@ def _parse_keep_result(scope: Scope, task: dict[Any, Any]) -> Any:
     return value
 
 
-def _checked(scope: Scope, task: dict[Any, Any], key: str, check: Any) -> Any:
+def _checked(
+    scope: Scope, task: dict[Any, Any], key: str, check: Callable[[Any], str | None]
+) -> Any:
     if key not in task:
         return None
     value = task[key]
@@ -336,74 +347,3 @@ def _parse_requires(
         return (value,), (line,)
     lines = tuple(scope.item_line(value, index, line) for index in range(len(value)))
     return tuple(value), lines
-
-
-def _parse_with_items(scope: Scope, task: dict[Any, Any]) -> WithItems | None:
-    if "with-items" not in task:
-        return None
-    value = task["with-items"]
-    if isinstance(value, list) and value:
-        items = value
-    elif isinstance(value, str) and value:
-        items = [value]
-    else:
-        scope.report(
-            f"Invalid value {describe(value)}: expected a string such as "
-            "'x in <% $.list %>' or a list of such strings.",
-            "with-items",
-        )
-        return None
-    duplicate = check_unique(items)
-    if duplicate is not None:
-        scope.report(duplicate, "with-items")
-    collections: dict[str, Any] = {}
-    valid = duplicate is None
-    for index, item in enumerate(items):
-        line = scope.item_line(items, index, scope.line_of("with-items"))
-        parsed = _parse_with_items_entry(scope, item, line)
-        if parsed is None:
-            valid = False
-        else:
-            # A repeated variable keeps its first position and its last
-            # collection, as in Mistral 23.0.0.
-            collections[parsed[0]] = parsed[1]
-    if not valid:
-        return None
-    return WithItems(variables=tuple(collections), collections=tuple(collections.values()))
-
-
-def _parse_with_items_entry(
-    scope: Scope, item: Any, line: int | None
-) -> tuple[str, Any] | None:
-    if not isinstance(item, str):
-        scope.report(
-            f"Invalid with-items entry {describe(item)}: each entry is a "
-            "string such as 'x in <% $.list %>'.",
-            "with-items",
-            line,
-        )
-        return None
-    match = _WITH_ITEMS.match(item)
-    if match is None:
-        scope.report(
-            f"Wrong format of 'with-items' property: {item!r}. Write "
-            "'name in <% $.list %>', 'name in {{ _.list }}' or "
-            "'name in [1, 2, 3]'.",
-            "with-items",
-            line,
-        )
-        return None
-    variable, collection = match.groups()
-    scope.check_expressions("with-items", collection, line)
-    if collection.startswith("["):
-        try:
-            collection = json.loads(collection)
-        except ValueError as error:
-            scope.report(
-                f"Invalid list {collection!r} in with-items: {error}. Write "
-                "the list as JSON, such as [1, 2] or [\"a\", \"b\"].",
-                "with-items",
-                line,
-            )
-            return None
-    return variable, collection

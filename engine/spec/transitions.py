@@ -13,9 +13,17 @@ A clause is written in one of these forms::
       next: [next_task]
 
 A target is a task name, ``command arg=value ...`` or ``command(arg=value)``.
-The forms are told apart by the rules Mistral 23.0.0 applies, so a text that
-it reads in two ways (``fail(msg="x")`` is both a name without blanks and a
+The forms are distinguished by the rules Mistral 23.0.0 applies, so a text
+that it reads in two ways (``fail(msg="x")`` is both a name without blanks and a
 call) is rejected, as Mistral rejects it.
+
+Mistral 23.0.0 reads every mapping clause as the advanced form, and this
+module does the same:
+
+- ``on-success: {task: <% condition %>}`` (a mapping, not a list item) is
+  accepted but has no targets, and the task it names is not checked;
+- under ``next``, a mapping ``{task: <% condition %>}`` always goes to the
+  task, because the condition is dropped.
 """
 
 from __future__ import annotations
@@ -76,7 +84,7 @@ def parse_clause(scope: Scope, key: str, value: Any) -> ParsedClause | None:
 
 def _parse_mapping(
     scope: Scope, key: str, value: dict[Any, Any], line: int | None
-) -> ParsedClause | None:
+) -> ParsedClause:
     as_guard = _is_guard_item(value)
     as_advanced = _is_advanced(value)
     if as_guard and as_advanced:
@@ -86,18 +94,21 @@ def _parse_mapping(
             "such as next: [task].",
             key,
         )
-        return None
-    if as_advanced or (not as_guard and value and set(value) <= _ADVANCED_KEYS):
-        return _parse_advanced(scope, key, value, line)
+        return ParsedClause(TransitionClause(), ())
+    if as_guard or as_advanced or not _ADVANCED_KEYS.isdisjoint(value):
+        return _parse_advanced(scope, key, value, line, as_guard)
+    # Neither form fits and nothing hints at the advanced form.
     return _parse_targets(scope, key, [value], [line])
 
 
 def _parse_list(
     scope: Scope, key: str, items: list[Any], line: int | None
-) -> ParsedClause | None:
+) -> ParsedClause:
     if not items:
-        scope.report("The list is empty: give at least one target or remove the key.", key)
-        return None
+        scope.report(
+            "The list is empty: give at least one target or remove the key.", key
+        )
+        return ParsedClause(TransitionClause(), ())
     lines = [scope.item_line(items, index, line) for index in range(len(items))]
     parsed = _parse_targets(scope, key, items, lines)
     problem = check_unique(items)
@@ -120,7 +131,9 @@ def _parse_targets(
     return ParsedClause(clause, tuple(kept_lines))
 
 
-def _parse_target(scope: Scope, key: str, item: Any, line: int | None) -> Transition | None:
+def _parse_target(
+    scope: Scope, key: str, item: Any, line: int | None
+) -> Transition | None:
     if isinstance(item, str):
         problem = _target_text_problem(item)
         if problem is not None:
@@ -146,7 +159,9 @@ def _parse_guard_item(
         return None
     ((text, condition),) = item.items()
     if not isinstance(text, str):
-        scope.report(f"Invalid target {describe(text)}: a target must be a string.", key, line)
+        scope.report(
+            f"Invalid target {describe(text)}: a target must be a string.", key, line
+        )
         return None
     if _count_target_forms(text) and not is_expression(condition):
         scope.report(
@@ -173,26 +188,30 @@ def _make_transition(
 
 
 def _parse_advanced(
-    scope: Scope, key: str, value: dict[Any, Any], line: int | None
-) -> ParsedClause | None:
-    for name in value:
-        if name not in _ADVANCED_KEYS:
-            scope.report(
-                f"Unknown key {name!r} in the advanced form: it allows only "
-                "'publish' and 'next'.",
-                key,
-                scope.reporter.lines.key_line(value, name) or line,
-            )
+    scope: Scope, key: str, value: dict[Any, Any], line: int | None, as_guard: bool
+) -> ParsedClause:
+    """Read a mapping clause the way Mistral 23.0.0 does: as the advanced form.
+
+    Only ``next`` gives targets, so a mapping ``{task: <% condition %>}``
+    passes validation but has no targets, and the condition of a mapping
+    under ``next`` is dropped (the target is always taken).
+    """
+    if not as_guard:
+        for name in value:
+            if name not in _ADVANCED_KEYS:
+                scope.report(
+                    f"Unknown key {name!r} in the advanced form: it allows only "
+                    "'publish' and 'next'.",
+                    key,
+                    scope.reporter.lines.key_line(value, name) or line,
+                )
     clause_scope = scope.nested(key, value)
-    publish = _parse_publish(clause_scope, value["publish"]) if "publish" in value else {}
+    publish = (
+        _parse_publish(clause_scope, value["publish"]) if "publish" in value else {}
+    )
     parsed = ParsedClause(TransitionClause(), ())
     if "next" in value:
-        next_value = value["next"]
-        next_line = clause_scope.line_of("next")
-        if isinstance(next_value, list):
-            parsed = _parse_list(clause_scope, "next", next_value, next_line)
-        else:
-            parsed = _parse_targets(clause_scope, "next", [next_value], [next_line])
+        parsed = _parse_next(clause_scope, value["next"], as_guard)
     clause = TransitionClause(
         transitions=parsed.clause.transitions,
         publish=publish.get("branch"),
@@ -200,6 +219,24 @@ def _parse_advanced(
         publish_atomic=publish.get("atomic"),
     )
     return ParsedClause(clause, parsed.lines)
+
+
+def _parse_next(scope: Scope, value: Any, lenient: bool) -> ParsedClause:
+    line = scope.line_of("next")
+    if isinstance(value, list):
+        return _parse_list(scope, "next", value, line)
+    if lenient and isinstance(value, str):
+        # ``next: <% expression %>``: the whole text names the target.
+        transition = _make_transition(scope, "next", value, None, line)
+        transitions = (transition,) if transition is not None else ()
+        return ParsedClause(TransitionClause(transitions=transitions), (line,))
+    if isinstance(value, dict) and _is_guard_item(value):
+        # The condition is dropped, unchecked, and the target always taken.
+        (text,) = value
+        transition = _make_transition(scope, "next", text, None, line)
+        transitions = (transition,) if transition is not None else ()
+        return ParsedClause(TransitionClause(transitions=transitions), (line,))
+    return _parse_targets(scope, "next", [value], [line])
 
 
 def _parse_publish(scope: Scope, value: Any) -> dict[str, dict[str, Any]]:
@@ -266,8 +303,10 @@ def _is_next(value: Any) -> bool:
     if isinstance(value, dict):
         return _is_guard_item(value)
     if isinstance(value, list):
-        return bool(value) and check_unique(value) is None and all(
-            _is_list_item(item) for item in value
+        return (
+            bool(value)
+            and check_unique(value) is None
+            and all(_is_list_item(item) for item in value)
         )
     return False
 

@@ -15,13 +15,15 @@ from engine.spec.tasks import parse_task, parse_task_defaults
 
 WORKFLOW_TYPES = ("direct", "reverse")
 
+
 def parse_workflow(
     parent: Scope, key: str, value: Any, full_name: str, workbook: str | None
 ) -> WorkflowSpec | None:
     """Parse the workflow stored under ``key`` of ``parent``'s mapping.
 
-    ``parent`` is the scope of the mapping that holds the workflow: the
-    document for a workflow list, the ``workflows`` section of a workbook.
+    ``parent`` is the scope of the mapping that contains the workflow, which
+    is the document for a workflow list and the ``workflows`` section of a
+    workbook.
     """
     line = parent.line_of(key)
     scope = Scope(parent.reporter, mapping=value, line=line, workflow=full_name)
@@ -74,7 +76,9 @@ def parse_workflow(
     )
 
 
-def _parse_type(scope: Scope, workflow: dict[Any, Any]) -> Literal["direct", "reverse"] | None:
+def _parse_type(
+    scope: Scope, workflow: dict[Any, Any]
+) -> Literal["direct", "reverse"] | None:
     value = workflow.get("type", "direct")
     if value == "direct":
         return "direct"
