@@ -47,9 +47,10 @@ from engine.db.models import (
 from engine.db.setup import Database
 from engine.expressions import ExpressionError, StaticFunctions, evaluate
 from engine.inputs import check_workflow_input
+from engine.spec.graph import effective_requires, effective_transitions, outbound_targets
 from engine.spec.model import Definition, WorkflowSpec
 from engine.spec.parser import parse
-from engine.workflow_run import RerunError, WorkflowRun, without_target
+from engine.workflow_run import RerunError, WorkflowRun
 
 log = logging.getLogger(__name__)
 
@@ -1063,35 +1064,23 @@ def _pick_workflow(definition: Definition, name: str | None) -> WorkflowSpec:
     return spec
 
 
-def _build_index(kind: str, spec: WorkflowSpec) -> dict[str, tuple[str, ...]]:
-    inbound: dict[str, list[str]] = {}
+def _build_index(kind: str, spec: WorkflowSpec) -> Any:
+    """Derive a graph index of a workflow: referenced names, inbound, joins."""
     defaults = spec.task_defaults
-    for task in spec.tasks.values():
-        for clause_name in ("on_success", "on_error", "on_complete"):
-            clause = getattr(task, clause_name)
-            if clause is None:
-                clause = without_target(getattr(defaults, clause_name), task.name)
-            if clause is None:
-                continue
-            for transition in clause.transitions:
-                if transition.is_command:
-                    continue
-                if transition.target in spec.tasks:
-                    names = inbound.setdefault(transition.target, [])
-                    if task.name not in names:
-                        names.append(task.name)
     if kind == "referenced":
-        return frozenset(
-            transition.target
-            for task in spec.tasks.values()
-            for clause_name in ("on_success", "on_error", "on_complete")
-            for clause in [
-                getattr(task, clause_name)
-                or without_target(getattr(defaults, clause_name), task.name)
-            ]
-            if clause is not None
-            for transition in clause.transitions
-        )
+        names: set[str] = set()
+        for task in spec.tasks.values():
+            names |= outbound_targets(task, defaults)
+        return frozenset(names)
+    inbound: dict[str, list[str]] = {}
+    for task in spec.tasks.values():
+        for event in ("on-success", "on-error", "on-complete"):
+            for transition in effective_transitions(task, defaults, event):
+                if transition.is_command or transition.target not in spec.tasks:
+                    continue
+                sources = inbound.setdefault(transition.target, [])
+                if task.name not in sources:
+                    sources.append(task.name)
     if kind == "inbound":
         return {name: tuple(sources) for name, sources in inbound.items()}
     joins: dict[str, list[str]] = {}
@@ -1119,7 +1108,7 @@ def _reverse_plan(spec: WorkflowSpec, target: str | None) -> list[str]:
         if name in seen:
             continue
         stack.append((name, True))
-        requires = spec.tasks[name].requires or spec.task_defaults.requires
+        requires = effective_requires(spec.tasks[name], spec.task_defaults)
         stack.extend((req, False) for req in reversed(requires) if req not in seen)
     return order
 

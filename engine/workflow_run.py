@@ -37,6 +37,7 @@ from engine.db.models import (
 from engine.expressions import ExpressionError
 from engine.functions import RunFunctions
 from engine.inputs import WorkflowInputError, check_workflow_input
+from engine.spec.graph import effective_requires
 from engine.spec.model import (
     Definition,
     Policies,
@@ -123,7 +124,7 @@ class WorkflowRun:
         ]
 
     def requires_of(self, task_spec: TaskSpec) -> tuple[str, ...]:
-        return task_spec.requires or self.spec.task_defaults.requires
+        return effective_requires(task_spec, self.spec.task_defaults)
 
     # ---------------------------------------------------------- task lookups
 
@@ -179,11 +180,11 @@ class WorkflowRun:
     def policy(self, task_spec: TaskSpec, name: str) -> Any:
         """Return a policy value, falling back to task-defaults when unset.
 
-        Mistral 23 treats ``false`` on the task as unset for pause-before, so
-        the default wins; the same holds for any false-like value here.
+        Mistral 23 treats any false-like value on the task (``false``, ``0``)
+        as unset, so the task-defaults value wins.
         """
         value = getattr(task_spec.policies, name)
-        if value is None or value is False:
+        if not value:
             default = getattr(self.spec.task_defaults.policies, name)
             if default is not None:
                 return default
@@ -734,14 +735,28 @@ class WorkflowRun:
             self.execution.globals = globals_
 
     def clauses(self, task_spec: TaskSpec) -> dict[str, TransitionClause | None]:
-        """Return the task's transition clauses, task-defaults filling gaps."""
+        """Return the task's transition clauses, task-defaults filling gaps.
+
+        As in Mistral 23, the task-defaults targets apply when the task's own
+        clause names no target (a clause that only publishes included); the
+        task's own publish is kept.
+        """
         defaults = self.spec.task_defaults
         result: dict[str, TransitionClause | None] = {}
         for name in ("on_success", "on_error", "on_complete"):
             own = getattr(task_spec, name)
+            default = without_target(getattr(defaults, name), task_spec.name)
             if own is None:
-                own = without_target(getattr(defaults, name), task_spec.name)
-            result[name] = own
+                result[name] = default
+            elif not own.transitions and default is not None and default.transitions:
+                result[name] = TransitionClause(
+                    transitions=default.transitions,
+                    publish=own.publish,
+                    publish_global=own.publish_global,
+                    publish_atomic=own.publish_atomic,
+                )
+            else:
+                result[name] = own
         return result
 
     def follow_transitions(self, task: TaskExecution, task_spec: TaskSpec) -> None:
