@@ -1,0 +1,72 @@
+"""Process roles for running Levante as several processes on one database.
+
+``levante executor`` runs actions: it claims idle action runs from the
+database, runs them and handles their results (the engine work of those
+events). ``levante engine`` runs no actions; it fires timers and takes over
+actions whose executor stopped renewing its lease. Either may run many times
+against one PostgreSQL database; no process is special.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Any
+
+import click
+
+from engine.db.setup import DB_URL_ENV
+
+log = logging.getLogger(__name__)
+
+
+def run_until_signalled(core: Any, role: str) -> None:
+    """Run the engine loop until SIGTERM or SIGINT, then stop cleanly."""
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: Any) -> None:
+        log.info("%s %s stopping on signal %d", role, core.owner, signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    log.info("%s %s started", role, core.owner)
+    try:
+        core.serve(stop)
+    finally:
+        core.close()
+        log.info("%s %s stopped", role, core.owner)
+
+
+def _database_url(db_url: str | None) -> str | None:
+    """Prefer the command's --db, then the top-level --db, then the default."""
+    if db_url:
+        return db_url
+    root = click.get_current_context().find_root().obj
+    return getattr(root, "db_url", None)
+
+
+@click.command("executor")
+@click.option("--db", "db_url", envvar=DB_URL_ENV, help="Database URL (PostgreSQL for several processes).")
+@click.option("--workers", type=click.IntRange(1, 256), default=16, show_default=True,
+              help="Actions run at the same time in this process.")
+def executor_command(db_url: str | None, workers: int) -> None:
+    """Run actions taken from the database until stopped (SIGTERM)."""
+    from engine.core import EngineCore
+    from engine.db.setup import Database
+
+    database = Database(_database_url(db_url))
+    core = EngineCore(database, max_workers=workers, executor=True)
+    run_until_signalled(core, "executor")
+
+
+@click.command("engine")
+@click.option("--db", "db_url", envvar=DB_URL_ENV, help="Database URL (PostgreSQL for several processes).")
+def engine_command(db_url: str | None) -> None:
+    """Fire timers and take over abandoned actions until stopped (SIGTERM)."""
+    from engine.core import EngineCore
+    from engine.db.setup import Database
+
+    core = EngineCore(Database(_database_url(db_url)), executor=False)
+    run_until_signalled(core, "engine")
