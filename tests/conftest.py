@@ -30,17 +30,25 @@ def database_backends() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
-    """Return the test PostgreSQL URL; fail (never skip) when CI needs it."""
+def postgres_url() -> Iterator[str]:
+    """Return a URL of the test PostgreSQL with a schema of this run's own.
+
+    Fails (never skips) when PostgreSQL is unreachable. The schema keeps
+    concurrent test runs on one server apart; it is dropped at the end.
+    """
+    schema = f"levante_test_{os.getpid()}"
     probe = create_engine(PG_URL)
     try:
-        with probe.connect() as connection:
-            connection.execute(text("select 1"))
+        with probe.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     except OperationalError as error:
         pytest.fail(f"PostgreSQL at {PG_URL} is required when CI=true: {error}")
-    finally:
-        probe.dispose()
-    return PG_URL
+    separator = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    with probe.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    probe.dispose()
 
 
 @pytest.fixture(params=database_backends())
