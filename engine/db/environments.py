@@ -48,12 +48,12 @@ class Environment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    __table_args__ = (
-        Index("ix_environment_name", "project_id", "name", unique=True),
-    )
+    __table_args__ = (Index("ix_environment_name", "project_id", "name", unique=True),)
 
 
-def find_environment(session: Session, name: str, project_id: str) -> Environment | None:
+def find_environment(
+    session: Session, name: str, project_id: str
+) -> Environment | None:
     """Return the environment ``name`` of a project, or None."""
     query = select(Environment).where(
         Environment.project_id == project_id, Environment.name == name

@@ -1,0 +1,88 @@
+"""Settings of the REST API, built once at startup and stored on the app."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Environment variable with the API tokens: ``tokA=projA,tokB=projB``.
+TOKENS_ENV = "LEVANTE_API_TOKENS"
+
+#: Default limit of a request body, in bytes. Definitions are the largest
+#: bodies: a chain of 10,000 ``std.noop`` tasks, one line each for name,
+#: action and on-success, is 658 kB of YAML.
+DEFAULT_MAX_BODY_SIZE = 16 * 1024 * 1024
+
+_PROJECT = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+
+
+class TokenConfigError(ValueError):
+    """The token configuration cannot be read."""
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    """Settings of one API application."""
+
+    #: Bearer token to project id. Empty: no authentication, project "".
+    tokens: Mapping[str, str] = field(default_factory=dict)
+    #: Largest accepted request body, in bytes.
+    max_body_size: int = DEFAULT_MAX_BODY_SIZE
+
+    @property
+    def authenticated(self) -> bool:
+        return bool(self.tokens)
+
+
+def parse_tokens(text: str, source: str) -> dict[str, str]:
+    """Read ``token=project`` pairs separated by commas or new lines.
+
+    Blank entries and lines starting with ``#`` are skipped.
+
+    Raises:
+        TokenConfigError: an entry is not ``token=project``, a project id has
+            characters other than letters, digits and ``_ . : -``, or a
+            token is given twice.
+    """
+    tokens: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip().startswith("#"):
+            continue
+        for entry in line.split(","):
+            entry = entry.strip()
+            if not entry:
+                continue
+            token, separator, project = entry.partition("=")
+            token, project = token.strip(), project.strip()
+            if not separator or not token or not _PROJECT.match(project):
+                raise TokenConfigError(
+                    f"{source}, line {number}: expected token=project with a "
+                    "project id of 1 to 128 letters, digits or _ . : - characters"
+                )
+            if token in tokens and tokens[token] != project:
+                raise TokenConfigError(
+                    f"{source}, line {number}: a token is mapped to two projects "
+                    f"({tokens[token]} and {project}); give each token once"
+                )
+            tokens[token] = project
+    return tokens
+
+
+def load_tokens(tokens_file: Path | None = None) -> dict[str, str]:
+    """Read tokens from ``tokens_file`` when given, else from LEVANTE_API_TOKENS.
+
+    Raises:
+        TokenConfigError: the file cannot be read or an entry is invalid.
+    """
+    if tokens_file is not None:
+        try:
+            text = tokens_file.read_text()
+        except OSError as error:
+            raise TokenConfigError(
+                f"cannot read the tokens file {tokens_file}: {error.strerror}"
+            ) from None
+        return parse_tokens(text, str(tokens_file))
+    return parse_tokens(os.environ.get(TOKENS_ENV, ""), TOKENS_ENV)

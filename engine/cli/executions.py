@@ -1,0 +1,280 @@
+"""``levante executions``: list, show, report and control executions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from engine import states
+from engine.cli.arguments import load_mapping
+from engine.cli.render import dumps, execution_document, print_execution, styled_state
+from engine.cli.running import drive, drive_remote
+from engine.cli.settings import OUTPUT_FORMATS, Settings, pass_settings
+from engine.db.models import Execution
+
+
+@click.group()
+def executions() -> None:
+    """Inspect and control workflow executions."""
+
+
+@executions.command("list")
+@click.option("--state", help="Only executions in this state (SUCCESS, ERROR, ...).")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option("-o", "--output", "output_format", type=OUTPUT_FORMATS, default="table")
+@pass_settings
+def executions_list(
+    settings: Settings, state: str | None, limit: int, output_format: str
+) -> None:
+    """List top-level executions, newest first."""
+    remote = settings.remote()
+    if remote is not None:
+        documents = remote.list_executions(state, limit)
+    else:
+        documents = _local_executions(settings, state, limit)
+    if output_format == "json":
+        click.echo(dumps(documents))
+        return
+    table = Table(show_header=True, header_style="bold")
+    for column in ("id", "workflow", "state", "created (UTC)", "duration"):
+        table.add_column(column)
+    for document in documents:
+        created = datetime.fromisoformat(document["created_at"])
+        duration = ""
+        if document["finished_at"]:
+            finished = datetime.fromisoformat(document["finished_at"])
+            duration = f"{(finished - created).total_seconds():.2f}s"
+        table.add_row(
+            document["id"],
+            document["workflow"],
+            styled_state(document["state"]),
+            created.strftime("%Y-%m-%d %H:%M:%S"),
+            duration,
+        )
+    Console().print(table)
+
+
+def _local_executions(
+    settings: Settings, state: str | None, limit: int
+) -> list[dict[str, Any]]:
+    with settings.database().sessions() as session:
+        query = select(Execution).where(Execution.parent_task_id.is_(None))
+        if state:
+            query = query.where(Execution.state == state.upper())
+        query = query.order_by(Execution.created_at.desc()).limit(limit)
+        rows = session.scalars(query).all()
+    return [
+        {
+            "id": row.id,
+            "workflow": row.workflow_name,
+            "state": row.state,
+            "created_at": row.created_at.isoformat(),
+            "finished_at": row.finished_at.isoformat() if row.finished_at else None,
+        }
+        for row in rows
+    ]
+
+
+@executions.command("show")
+@click.argument("execution_id")
+@click.option("-o", "--output", "output_format", type=OUTPUT_FORMATS, default="table")
+@pass_settings
+def executions_show(settings: Settings, execution_id: str, output_format: str) -> None:
+    """Show one execution with its tasks, published values and errors."""
+    remote = settings.remote()
+    if remote is not None:
+        document = remote.execution_document(execution_id)
+    else:
+        with settings.database().sessions() as session:
+            execution = _find_execution(session, execution_id)
+            document = execution_document(session, execution)
+    if output_format == "json":
+        click.echo(dumps(document))
+    else:
+        print_execution(Console(), document)
+
+
+@executions.command("report")
+@click.argument("execution_id")
+@click.option("--depth", type=click.IntRange(0, 1000), default=None,
+              help="Levels of sub-workflows to walk into (default: all).")
+@click.option("--errors-only", is_flag=True,
+              help="Show only failures and the tasks they kept from running.")
+@click.option("-o", "--output", "output_format", type=OUTPUT_FORMATS, default="table")
+@pass_settings
+def executions_report(
+    settings: Settings, execution_id: str, depth: int | None, errors_only: bool,
+    output_format: str,
+) -> None:
+    """Explain an execution's failure: the path down to each failed action.
+
+    Walks through sub-workflows and with-items items to the action
+    executions that failed first, and lists the tasks that never ran.
+    """
+    from engine.cli.report_view import print_report
+    from engine.report import build_report
+
+    remote = settings.remote()
+    if remote is not None:
+        report = remote.report(execution_id, depth, errors_only)
+    else:
+        with settings.database().sessions() as session:
+            execution = _find_execution(session, execution_id)
+            report = build_report(
+                session, execution, depth=depth, errors_only=errors_only
+            )
+    if output_format == "json":
+        click.echo(dumps(report))
+    else:
+        print_report(Console(), report)
+
+
+def _find_execution(session: Any, execution_id: str) -> Execution:
+    """Find an execution by its id or an unambiguous prefix of it."""
+    execution = session.get(Execution, execution_id)
+    if execution is not None:
+        return execution
+    return _find_by_prefix(session, execution_id)
+
+
+def _find_by_prefix(session: Any, prefix: str) -> Execution:
+    matches = session.scalars(
+        select(Execution).where(Execution.id.like(f"{prefix}%")).limit(2)
+    ).all()
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise click.ClickException(f"execution {prefix} not found")
+    raise click.ClickException(f"execution id prefix {prefix} is ambiguous")
+
+
+def _control(settings: Settings, action: Any) -> None:
+    from engine.core import ControlError, EngineCore, ExecutionNotFound
+
+    core = EngineCore(settings.database())
+    try:
+        action(core)
+    except (ControlError, ExecutionNotFound) as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        core.close()
+
+
+@executions.command("pause")
+@click.argument("execution_id")
+@pass_settings
+def executions_pause(settings: Settings, execution_id: str) -> None:
+    """Pause a running execution (and its sub-workflows)."""
+    remote = settings.remote()
+    if remote is not None:
+        remote.change_state(execution_id, {"state": states.PAUSED})
+    else:
+        _control(settings, lambda core: core.pause(execution_id))
+    click.echo(f"Execution {execution_id} paused")
+
+
+@executions.command("cancel")
+@click.argument("execution_id")
+@click.option("--message", help="State info recorded with the cancellation.")
+@pass_settings
+def executions_cancel(settings: Settings, execution_id: str, message: str | None) -> None:
+    """Cancel a running or paused execution (and its sub-workflows)."""
+    remote = settings.remote()
+    if remote is not None:
+        body: dict[str, Any] = {"state": states.CANCELLED}
+        if message is not None:
+            body["state_info"] = message
+        remote.change_state(execution_id, body)
+    else:
+        _control(settings, lambda core: core.cancel(execution_id, message))
+    click.echo(f"Execution {execution_id} cancelled")
+
+
+@executions.command("resume")
+@click.argument("execution_id")
+@click.option("--env", "env_text", help="Values merged into the environment: JSON or @file.")
+@click.option("--no-wait", is_flag=True, help="Only change the state; do not run the workflow here.")
+@click.option("-o", "--output", "output_format", type=OUTPUT_FORMATS, default="table")
+@click.option("--timeout", type=float, default=None, help="Give up after this many seconds.")
+@pass_settings
+def executions_resume(
+    settings: Settings, execution_id: str, env_text: str | None, no_wait: bool,
+    output_format: str, timeout: float | None,
+) -> None:
+    """Resume a paused execution and run it to its end in this process.
+
+    With --url the service runs it, and the command follows it to its end.
+    """
+    env = load_mapping(env_text, "--env")
+    remote = settings.remote()
+    if remote is not None:
+        remote.change_state(execution_id, {"state": states.RUNNING, "env": env})
+        if no_wait:
+            click.echo(f"Execution {execution_id} resumed")
+            return
+        drive_remote(remote, execution_id, output_format, timeout)
+        return
+    if no_wait:
+        _control(settings, lambda core: core.resume(execution_id, env))
+        click.echo(f"Execution {execution_id} resumed")
+        return
+
+    def begin(core: Any) -> str:
+        _checked(lambda: core.resume(execution_id, env))
+        return execution_id
+
+    drive(settings, output_format, timeout, begin)
+
+
+@executions.command("rerun")
+@click.argument("execution_id")
+@click.option("--task", "task_name", required=True, help="Name of the failed task to run again.")
+@click.option("--reset/--no-reset", default=True, show_default=True,
+              help="--no-reset runs only the failed with-items items.")
+@click.option("--env", "env_text", help="Values merged into the environment: JSON or @file.")
+@click.option("--no-wait", is_flag=True, help="Only schedule the rerun; do not run it here.")
+@click.option("-o", "--output", "output_format", type=OUTPUT_FORMATS, default="table")
+@click.option("--timeout", type=float, default=None, help="Give up after this many seconds.")
+@pass_settings
+def executions_rerun(
+    settings: Settings, execution_id: str, task_name: str, reset: bool,
+    env_text: str | None, no_wait: bool, output_format: str, timeout: float | None,
+) -> None:
+    """Rerun a failed task; the execution continues from there."""
+    env = load_mapping(env_text, "--env")
+    remote = settings.remote()
+    if remote is not None:
+        remote.rerun(execution_id, {"task_name": task_name, "reset": reset, "env": env})
+        if no_wait:
+            click.echo(f"Task {task_name} of execution {execution_id} rescheduled")
+            return
+        drive_remote(remote, execution_id, output_format, timeout)
+        return
+
+    def rerun(core: Any) -> None:
+        core.rerun(execution_id, task_name, reset=reset, env=env)
+
+    if no_wait:
+        _control(settings, rerun)
+        click.echo(f"Task {task_name} of execution {execution_id} rescheduled")
+        return
+
+    def begin(core: Any) -> str:
+        _checked(lambda: rerun(core))
+        return execution_id
+
+    drive(settings, output_format, timeout, begin)
+
+
+def _checked(call: Any) -> None:
+    from engine.core import ControlError, ExecutionNotFound
+
+    try:
+        call()
+    except (ControlError, ExecutionNotFound) as error:
+        raise click.ClickException(str(error)) from None

@@ -1,0 +1,180 @@
+"""``levante run`` and following an execution to its end, here or remotely."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from engine import states
+from engine.cli.arguments import load_mapping, parse_pairs
+from engine.cli.errors import EXIT_FAILED, EXIT_PAUSED, EXIT_SUCCESS, InvalidInput
+from engine.cli.remote import RemoteService
+from engine.cli.render import dumps, execution_document, print_execution, styled_state
+from engine.cli.settings import OUTPUT_FORMATS, Settings, pass_settings, read_definition
+
+
+def progress_printer(console: Console) -> Any:
+    def on_event(event: str, subject: Any) -> None:
+        if event == "task_started" and subject.state == states.RUNNING:
+            console.print(f"  [cyan]>[/cyan] {subject.name}", highlight=False)
+        elif event == "task_finished":
+            mark = "[green]ok[/green]" if subject.state == states.SUCCESS else "[red]!![/red]"
+            line = f"  {mark} {subject.name} {styled_state(subject.state)}"
+            if subject.state == states.ERROR and subject.state_info:
+                line += f": {subject.state_info.splitlines()[0]}"
+            console.print(line, highlight=False)
+
+    return on_event
+
+
+@click.command()
+@click.argument("source", metavar="FILE_OR_NAME")
+@click.option("--workflow", "-w", "workflow_name", help="Workflow to start when FILE has several.")
+@click.option("--input", "input_text", help="Workflow input: a JSON object or @file.json|yaml.")
+@click.option("-i", "input_pairs", multiple=True, metavar="KEY=VALUE",
+              help="One input value (read as YAML: 3 is a number); repeatable.")
+@click.option("--env", "env_text", help="Execution environment: a JSON object or @file.")
+@click.option("--task", "task_name", help="Target task of a reverse workflow.")
+@click.option("--namespace", default="", help="Namespace of a stored workflow.")
+@click.option("-o", "--output", "output_format", type=OUTPUT_FORMATS, default="table",
+              show_default=True, help="Result format.")
+@click.option("--timeout", type=float, default=None, help="Give up after this many seconds.")
+@pass_settings
+def run(
+    settings: Settings,
+    source: str,
+    workflow_name: str | None,
+    input_text: str | None,
+    input_pairs: tuple[str, ...],
+    env_text: str | None,
+    task_name: str | None,
+    namespace: str,
+    output_format: str,
+    timeout: float | None,
+) -> None:
+    """Run a workflow to its end and print the result.
+
+    FILE_OR_NAME is a definition file, or the name of a workflow stored with
+    'levante workflows create'. Exit status: 0 SUCCESS, 1 ERROR or CANCELLED,
+    2 invalid definition or input, 3 PAUSED.
+    """
+    from engine.core import StartError
+    from engine.spec.parser import DefinitionError
+
+    remote = settings.remote()
+    is_file = Path(source).exists() or source.endswith((".yaml", ".yml"))
+    if remote is not None:
+        body: dict[str, Any] = {"namespace": namespace}
+        if is_file:
+            body["definition"] = read_definition(source)
+            if workflow_name:
+                body["workflow_name"] = workflow_name
+        else:
+            body["workflow_name"] = workflow_name or source
+        body["input"] = {**load_mapping(input_text, "--input"),
+                         **parse_pairs(input_pairs, "-i")}
+        body["env"] = load_mapping(env_text, "--env")
+        if task_name:
+            body["task_name"] = task_name
+        drive_remote(remote, remote.start(body), output_format, timeout)
+        return
+    if is_file:
+        text = read_definition(source)
+    else:
+        from engine import catalog
+
+        with settings.database().sessions() as session:
+            row = catalog.find(session, source, namespace)
+            if row is None:
+                raise InvalidInput(
+                    f"{source} is neither a file nor a stored workflow in namespace "
+                    f"{namespace!r}; 'levante workflows list' shows the stored ones"
+                )
+            text = row.definition
+        workflow_name = workflow_name or source
+    workflow_input = load_mapping(input_text, "--input")
+    workflow_input.update(parse_pairs(input_pairs, "-i"))
+    env = load_mapping(env_text, "--env")
+    params = {"task_name": task_name} if task_name else {}
+
+    def start(core: Any) -> str:
+        try:
+            return core.start(
+                text, workflow_name, input=workflow_input, env=env, params=params,
+                namespace=namespace,
+            )
+        except DefinitionError as error:
+            raise InvalidInput(f"invalid definition in {source}:\n{error}") from None
+        except StartError as error:
+            raise InvalidInput(str(error)) from None
+
+    drive(settings, output_format, timeout, start)
+
+
+def drive(
+    settings: Settings,
+    output_format: str,
+    timeout: float | None,
+    begin: Any,
+) -> None:
+    """Start or continue an execution in this process and run it to its end.
+
+    ``begin`` receives the engine and returns the execution id to follow.
+    Prints progress and the result, then exits with the workflow's status.
+    """
+    from engine.core import EngineCore
+
+    console = Console(stderr=output_format == "json")
+    listener = progress_printer(console) if output_format == "table" else None
+    core = EngineCore(settings.database(), listener=listener)
+    try:
+        execution_id = begin(core)
+        try:
+            execution = core.run(execution_id, timeout=timeout)
+        except TimeoutError:
+            raise click.ClickException(
+                f"execution {execution_id} did not finish within {timeout} s; it "
+                "stays in the database and 'levante executions show' follows it"
+            ) from None
+        with settings.database().sessions() as session:
+            document = execution_document(session, execution)
+    finally:
+        core.close()
+    if output_format == "json":
+        click.echo(dumps(document))
+    else:
+        print_execution(Console(), document)
+    sys.exit(exit_status(document["state"]))
+
+
+def drive_remote(
+    remote: RemoteService, execution_id: str, output_format: str, timeout: float | None
+) -> None:
+    """Follow an execution of the service to its end, like ``drive``."""
+    console = Console(stderr=output_format == "json")
+    listener = progress_printer(console) if output_format == "table" else None
+    try:
+        remote.wait(execution_id, timeout, listener)
+    except TimeoutError:
+        raise click.ClickException(
+            f"execution {execution_id} did not finish within {timeout} s; it goes "
+            "on in the service and 'levante executions show' follows it"
+        ) from None
+    document = remote.execution_document(execution_id)
+    if output_format == "json":
+        click.echo(dumps(document))
+    else:
+        print_execution(Console(), document)
+    sys.exit(exit_status(document["state"]))
+
+
+def exit_status(state: str) -> int:
+    if state == states.SUCCESS:
+        return EXIT_SUCCESS
+    if state == states.PAUSED:
+        return EXIT_PAUSED
+    return EXIT_FAILED
