@@ -80,6 +80,8 @@ class ServiceOptions:
     port: int = 8989
     db_url: str | None = None
     log_level: str = "info"
+    #: Whether this process also runs actions (false for ``levante api``).
+    executor: bool = True
 
 
 def is_loopback(host: str) -> bool:
@@ -94,7 +96,7 @@ def is_loopback(host: str) -> bool:
 def run_service(options: ServiceOptions, config: ApiConfig) -> None:
     """Serve the API and run the engine loop until SIGINT or SIGTERM."""
     database = Database(options.db_url)
-    core = EngineCore(database)
+    core = EngineCore(database, executor=options.executor)
     loop = EngineLoop(core)
     app = create_app(core, config, engine_alive=loop.alive)
     if not config.authenticated and not is_loopback(options.host):

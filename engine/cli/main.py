@@ -18,7 +18,7 @@ from engine.cli.executions import executions
 from engine.cli.remote import TOKEN_ENV, URL_ENV
 from engine.cli.render import dumps
 from engine.cli.running import run
-from engine.cli.service import serve
+from engine.cli.service import api, serve
 from engine.cli.settings import OUTPUT_FORMATS, Settings, read_definition
 from engine.cli.workflows import workflows
 from engine.db.setup import DB_URL_ENV
@@ -120,3 +120,4 @@ main.add_command(run)
 main.add_command(executions)
 main.add_command(workflows)
 main.add_command(serve)
+main.add_command(api)
