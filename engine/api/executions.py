@@ -278,7 +278,13 @@ def rerun_task(
     with core.db.sessions() as session:
         load_execution(session, execution_id, project)
     try:
-        core.rerun(execution_id, body.task_name, reset=body.reset, env=body.env)
+        core.rerun(
+            execution_id,
+            body.task_name,
+            reset=body.reset,
+            env=body.env,
+            re_resolve=body.re_resolve,
+        )
     except ControlError as error:
         raise ApiError(409, "invalid_state_change", str(error), "task_name") from None
     return _show(core, execution_id, project)

@@ -205,6 +205,11 @@ class RerunRequest(Request):
         description="False reruns only the failed items of a with-items task.",
     )
     env: JsonObject | None = None
+    re_resolve: bool = Field(
+        default=False,
+        description="Choose the action version and microversion again instead "
+        "of reusing what the first run of the task used.",
+    )
 
 
 class Execution(BaseModel):

@@ -92,7 +92,7 @@ def executions_show(settings: Settings, execution_id: str, output_format: str) -
     else:
         with settings.database().sessions() as session:
             execution = _find_execution(session, execution_id)
-            document = execution_document(session, execution)
+            document = execution_document(session, execution, details=True)
     if output_format == "json":
         click.echo(dumps(document))
     else:
@@ -237,19 +237,29 @@ def executions_resume(
 @click.option("--reset/--no-reset", default=True, show_default=True,
               help="--no-reset runs only the failed with-items items.")
 @click.option("--env", "env_text", help="Values merged into the environment: JSON or @file.")
+@click.option("--re-resolve", is_flag=True,
+              help="Resolve the action version again instead of reusing the first run's.")
 @click.option("--no-wait", is_flag=True, help="Only schedule the rerun; do not run it here.")
 @click.option("-o", "--output", "output_format", type=OUTPUT_FORMATS, default="table")
 @click.option("--timeout", type=float, default=None, help="Give up after this many seconds.")
 @pass_settings
 def executions_rerun(
     settings: Settings, execution_id: str, task_name: str, reset: bool,
-    env_text: str | None, no_wait: bool, output_format: str, timeout: float | None,
+    env_text: str | None, re_resolve: bool, no_wait: bool, output_format: str,
+    timeout: float | None,
 ) -> None:
-    """Rerun a failed task; the execution continues from there."""
+    """Rerun a failed task; the execution continues from there.
+
+    The task keeps the action version and microversion resolved for its
+    first run unless --re-resolve is given.
+    """
     env = load_mapping(env_text, "--env")
     remote = settings.remote()
     if remote is not None:
-        remote.rerun(execution_id, {"task_name": task_name, "reset": reset, "env": env})
+        remote.rerun(
+            execution_id,
+            {"task_name": task_name, "reset": reset, "env": env, "re_resolve": re_resolve},
+        )
         if no_wait:
             click.echo(f"Task {task_name} of execution {execution_id} rescheduled")
             return
@@ -257,7 +267,7 @@ def executions_rerun(
         return
 
     def rerun(core: Any) -> None:
-        core.rerun(execution_id, task_name, reset=reset, env=env)
+        core.rerun(execution_id, task_name, reset=reset, env=env, re_resolve=re_resolve)
 
     if no_wait:
         _control(settings, rerun)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import states
-from engine.db.models import Execution, TaskExecution
+from engine.db.models import ActionExecution, Execution, TaskExecution
 
 STATE_STYLES = {
     states.SUCCESS: "green",
@@ -27,13 +27,43 @@ def styled_state(state: str) -> str:
     return f"[{style}]{state}[/{style}]" if style else state
 
 
-def execution_document(session: Session, execution: Execution) -> dict[str, Any]:
-    """Build the stable JSON shape of an execution (``-o json``)."""
+def execution_document(
+    session: Session, execution: Execution, *, details: bool = False
+) -> dict[str, Any]:
+    """Build the stable JSON shape of an execution (``-o json``).
+
+    With ``details`` (``executions show``) it also has the cloud, what was
+    resolved for each task (``resolutions``) and, for running tasks, which
+    process holds each action and until when (``leases``).
+    """
     tasks = session.scalars(
         select(TaskExecution)
         .where(TaskExecution.execution_id == execution.id)
         .order_by(TaskExecution.seq)
     ).all()
+    document = _base_document(execution, tasks)
+    if details:
+        document["cloud"] = execution.cloud
+        document["resolutions"] = execution.resolutions or {}
+        document["leases"] = [
+            {
+                "task": next((t.name for t in tasks if t.id == row.task_id), None),
+                "action_execution_id": row.id,
+                "action": row.action,
+                "held_by": row.lease_owner,
+                "until": row.lease_expires.isoformat() if row.lease_expires else None,
+            }
+            for row in session.scalars(
+                select(ActionExecution).where(
+                    ActionExecution.execution_id == execution.id,
+                    ActionExecution.state == states.RUNNING,
+                )
+            )
+        ]
+    return document
+
+
+def _base_document(execution: Execution, tasks: Any) -> dict[str, Any]:
     return {
         "id": execution.id,
         "workflow": execution.workflow_name,
@@ -78,5 +108,24 @@ def print_execution(console: Console, document: dict[str, Any]) -> None:
                 detail = json.dumps(task["published"], default=str)
             table.add_row(task["name"], styled_state(task["state"]), detail or "")
         console.print(table)
+    if document.get("resolutions"):
+        table = Table(title="Resolved actions", show_header=True, header_style="bold")
+        for column in ("task", "action", "version", "microversions", "cloud"):
+            table.add_column(column)
+        for task_name, record in document["resolutions"].items():
+            services = record.get("services") or {}
+            versions = ", ".join(
+                f"{name} {choice.get('microversion') or choice.get('major', '')}"
+                for name, choice in services.items()
+            )
+            table.add_row(task_name, record.get("action", ""), record.get("version", ""),
+                          versions or "-", record.get("cloud") or "")
+        console.print(table)
+    for lease in document.get("leases") or []:
+        console.print(
+            f"Task {lease['task']}: action {lease['action']} held by {lease['held_by']} "
+            f"until {lease['until']} UTC",
+            highlight=False,
+        )
     console.print("Output:")
     console.print_json(json.dumps(document["output"], default=str))

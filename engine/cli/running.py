@@ -40,6 +40,8 @@ def progress_printer(console: Console) -> Any:
 @click.option("--env", "env_text", help="Execution environment: a JSON object or @file.")
 @click.option("--task", "task_name", help="Target task of a reverse workflow.")
 @click.option("--namespace", default="", help="Namespace of a stored workflow.")
+@click.option("--cloud", help="Cloud the actions run on (a clouds.yaml entry or OS_* "
+              "variables); actions are resolved for its API versions.")
 @click.option("-o", "--output", "output_format", type=OUTPUT_FORMATS, default="table",
               show_default=True, help="Result format.")
 @click.option("--timeout", type=float, default=None, help="Give up after this many seconds.")
@@ -53,6 +55,7 @@ def run(
     env_text: str | None,
     task_name: str | None,
     namespace: str,
+    cloud: str | None,
     output_format: str,
     timeout: float | None,
 ) -> None:
@@ -80,6 +83,8 @@ def run(
         body["env"] = load_mapping(env_text, "--env")
         if task_name:
             body["task_name"] = task_name
+        if cloud:
+            body["cloud"] = cloud
         drive_remote(remote, remote.start(body), output_format, timeout)
         return
     if is_file:
@@ -105,7 +110,7 @@ def run(
         try:
             return core.start(
                 text, workflow_name, input=workflow_input, env=env, params=params,
-                namespace=namespace,
+                namespace=namespace, cloud=cloud,
             )
         except DefinitionError as error:
             raise InvalidInput(f"invalid definition in {source}:\n{error}") from None
