@@ -488,8 +488,6 @@ class EngineCore:
         is the catalogue's highest version; a pin, a cloud or requirements
         go through the registry, which explains every refusal.
         """
-        from registry.errors import ActionNotFound, RegistryError
-        from registry.registry import resolve_for_task
 
         def resolve(name: str) -> tuple[Any, Any]:
             plain, _, pin = name.partition("@")
@@ -499,6 +497,11 @@ class EngineCore:
                 descriptor = self.catalog.get(plain)
                 if not getattr(descriptor, "requirements", ()):
                     return descriptor, None
+            # Imported here: keystoneauth1 and openstacksdk take most of a
+            # second to import, which plain std workflows never need.
+            from registry.errors import ActionNotFound, RegistryError
+            from registry.registry import resolve_for_task
+
             source = self.registry if cloud is not None else self.catalog
             try:
                 resolution = resolve_for_task(source, name, cloud)
