@@ -31,7 +31,12 @@ class Settings:
 
     def database(self) -> Database:
         if self._database is None:
-            self._database = Database(self.db_url)
+            from engine.db.setup import SchemaMismatch
+
+            try:
+                self._database = Database(self.db_url)
+            except SchemaMismatch as error:
+                raise click.ClickException(str(error)) from None
         return self._database
 
     def remote(self) -> RemoteService | None:

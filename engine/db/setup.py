@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine as SqlEngine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -67,6 +67,32 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+class SchemaMismatch(RuntimeError):
+    """The database was created by a Levante whose tables differ from this one."""
+
+
+def check_schema(engine: SqlEngine, url: str) -> None:
+    """Raise SchemaMismatch when an existing table lacks columns this code uses.
+
+    ``create_all`` creates missing tables but never changes existing ones.
+    """
+    # NOTE: there are no schema migrations yet; an old database must be moved
+    # away. Alembic migrations are planned before the first release.
+    inspector = inspect(engine)
+    problems = []
+    for table in Base.metadata.sorted_tables:
+        present = {column["name"] for column in inspector.get_columns(table.name)}
+        missing = [column.name for column in table.columns if column.name not in present]
+        if missing:
+            problems.append(f"{table.name} lacks {', '.join(missing)}")
+    if problems:
+        raise SchemaMismatch(
+            f"The database {engine.url.render_as_string(hide_password=True)} was "
+            f"created by another version of Levante ({'; '.join(problems)}). Use a "
+            "new database file (--db or LEVANTE_DB_URL), or move this one away."
+        )
+
+
 class Database:
     """A SQLAlchemy engine plus session factory for one database URL."""
 
@@ -86,6 +112,7 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         if create:
             Base.metadata.create_all(self.engine)
+            check_schema(self.engine, self.url)
 
     @property
     def is_sqlite(self) -> bool:

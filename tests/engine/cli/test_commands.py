@@ -226,3 +226,17 @@ build:
     missing = invoke(tmp_path, "run", path)
     assert missing.exit_code == 2
     assert "task_name" in missing.output
+
+
+def test_old_database_schema_is_explained(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.sqlite"
+    connection = sqlite3.connect(path)
+    connection.execute("CREATE TABLE executions (id VARCHAR(36) PRIMARY KEY)")
+    connection.commit()
+    connection.close()
+    result = CliRunner().invoke(main, ["--db", str(path), "executions", "list"])
+    assert result.exit_code == 1
+    assert "created by another version of Levante" in result.output
+    assert "executions lacks" in result.output
