@@ -182,7 +182,9 @@ def _api_versions(
             major=major,
             version=str(data["version"]),
             status=str(data["status"]).upper(),
-            endpoint=_endpoint_url(str(data["url"]), endpoint.catalog_url, project_id),
+            endpoint=_endpoint_url(
+                str(data["url"]), endpoint.catalog_url, project_id, service_type
+            ),
             min_microversion=data["min_microversion"] or None,
             max_microversion=data["max_microversion"] or None,
         )
@@ -198,13 +200,20 @@ def _rank(data: VersionData) -> tuple[tuple[int, ...], int]:
 
 
 def _endpoint_url(
-    version_url: str, catalog_url: str | None, project_id: str | None
+    version_url: str,
+    catalog_url: str | None,
+    project_id: str | None,
+    service_type: str = "",
 ) -> str:
     """Return the versioned URL, keeping a project id the catalog URL ends with.
 
     Services such as block-storage before 3.67 need the project id in the path,
-    while their version documents link to the URL without it.
+    while their version documents link to the URL without it. Object storage
+    has no version document, and its catalog URL carries the account
+    (``/v1/AUTH_<project>``), so the catalog URL is used as it is.
     """
+    if service_type == "object-store" and catalog_url:
+        return catalog_url.rstrip("/")
     if catalog_url and project_id:
         trimmed = catalog_url.rstrip("/")
         if trimmed.endswith("/" + project_id):

@@ -218,6 +218,12 @@ def _baremetal(facts: ServiceRelease, root_url: str) -> dict[str, Document]:
     return {"": Document(200, body, headers)}
 
 
+def _object_store(facts: ServiceRelease, root_url: str) -> dict[str, Document]:
+    # Swift serves no version documents; clients read the version from the
+    # catalog URL, which is the account's URL.
+    return {}
+
+
 _BUILDERS: dict[str, Callable[[ServiceRelease, str], dict[str, Document]]] = {
     "identity": _identity,
     "compute": _compute,
@@ -228,6 +234,7 @@ _BUILDERS: dict[str, Callable[[ServiceRelease, str], dict[str, Document]]] = {
     "placement": _placement,
     "baremetal": _baremetal,
     "shared-file-system": _shared_file_system,
+    "object-store": _object_store,
 }
 
 
@@ -241,9 +248,12 @@ def build_documents(facts: ServiceRelease, root_url: str) -> dict[str, Document]
     return _BUILDERS[facts.service_type](facts, root_url)
 
 
-def root_document(facts: ServiceRelease, root_url: str) -> Document:
-    """Build the document a service returns for `GET /` of its root."""
-    return build_documents(facts, root_url)[""]
+def root_document(facts: ServiceRelease, root_url: str) -> Document | None:
+    """Build the document a service returns for `GET /` of its root, or None.
+
+    Object-store (swift) is the one service without a root document.
+    """
+    return build_documents(facts, root_url).get("")
 
 
 def version_document(facts: ServiceRelease, root_url: str) -> Document | None:

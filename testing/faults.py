@@ -82,13 +82,18 @@ def error_response(
 ) -> tuple[str, dict[str, str]]:
     """Return (body, headers) of an error response from `service_type`.
 
-    Glance returns errors as plain text, and the other services as JSON.
+    Glance returns errors as plain text, swift as HTML, and the other services
+    as JSON.
     """
     if status == 401:
         body = _keystone(status, message)
     elif service_type == "image":
         text = f"{status} {_title(status)}\n\n{message}\n\n"
         return text, {"Content-Type": "text/plain; charset=UTF-8"}
+    elif service_type == "object-store":
+        # Swift answers errors with a short HTML page.
+        html = f"<html><h1>{_title(status)}</h1><p>{message}</p></html>"
+        return html, {"Content-Type": "text/html; charset=UTF-8"}
     else:
         body = _FORMATS[service_type](status, message)
     return json.dumps(body), {"Content-Type": "application/json"}

@@ -4,6 +4,8 @@ Each fact was read from the service's version discovery output at the
 release's tag: API major versions, their status as the service spells it,
 microversion ranges, the `updated` dates and the URL shape of the links.
 `testing.documents` builds the JSON documents from these facts.
+Object-store (swift) has no version discovery, so its only facts are the
+API version in its catalog URL and the release tags.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ SERVICE_TYPES: tuple[str, ...] = (
     "placement",
     "baremetal",
     "shared-file-system",
+    "object-store",
 )
 
 
@@ -108,6 +111,9 @@ PROJECT_VERSIONS: dict[str, dict[str, str]] = {
     "placement": _per_release("17.0.0", "2.0.0", "8.0.0", "13.0.0", "15.0.0"),
     "baremetal": _per_release("10.1.0", "13.0.0", "21.1.0", "29.0.0", "35.0.0"),
     "shared-file-system": _per_release("6.0.0", "9.0.0", "15.0.0", "20.0.0", "22.0.0"),
+    # NOTE: 2.37.0 for Gazpacho is an estimate; the others are the releases'
+    # final swift tags.
+    "object-store": _per_release("2.17.0", "2.23.0", "2.30.0", "2.35.0", "2.37.0"),
 }
 
 
@@ -264,6 +270,12 @@ def _shared_file_system(release: str) -> tuple[ApiVersion, ...]:
     return (v1, v2)
 
 
+def _object_store(release: str) -> tuple[ApiVersion, ...]:
+    # Swift serves no version document, so the version has no status. Clients
+    # take v1 from the catalog URL, /v1/AUTH_<project id>.
+    return (ApiVersion("v1.0", None, "/v1/"),)
+
+
 _BUILDERS = {
     "identity": _identity,
     "compute": _compute,
@@ -274,6 +286,7 @@ _BUILDERS = {
     "placement": _placement,
     "baremetal": _baremetal,
     "shared-file-system": _shared_file_system,
+    "object-store": _object_store,
 }
 
 

@@ -65,6 +65,7 @@ SERVICES: dict[str, ServiceSpec] = {
             "/v2/{project_id}",
             microversion_header="X-OpenStack-Manila-API-Version",
         ),
+        ServiceSpec("object-store", "swift", 8080, "/v1/AUTH_{project_id}"),
     )
 }
 

@@ -45,12 +45,11 @@ def client(fake_cloud: FakeCloud) -> Client:
 
 def test_list_actions_filters(client: Client) -> None:
     body = client.get("/actions", params={"service": "compute"}).json()
-    assert [a["name"] for a in body["actions"]] == [
-        "nova.servers_get",
-        "nova.servers_list",
-        "nova.servers_reboot",
-    ]
-    assert body["total"] == 3
+    names = [a["name"] for a in body["actions"]]
+    assert {"nova.servers_get", "nova.servers_list", "nova.servers_reboot"} <= set(names)
+    assert names == sorted(names)
+    assert all(not name.startswith(("std.", "glance.", "cinder.")) for name in names)
+    assert body["total"] == len(names)
 
 
 def test_list_actions_prefix_and_page(client: Client) -> None:
@@ -141,8 +140,9 @@ def test_invalid_query(client: Client) -> None:
 
 def test_plugins(client: Client) -> None:
     body = client.get("/plugins").json()
-    assert [p["name"] for p in body["plugins"]] == ["openstack", "std"]
-    assert "nova.servers_list" in body["plugins"][0]["actions"]
+    plugins = {p["name"]: p for p in body["plugins"]}
+    assert {"openstack", "std"} <= set(plugins)
+    assert "nova.servers_list" in plugins["openstack"]["actions"]
     assert body["failures"] == []
 
 

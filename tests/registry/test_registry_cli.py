@@ -27,7 +27,9 @@ def clouds_yaml(
 def test_actions_list_json(runner: CliRunner) -> None:
     result = runner.invoke(actions, ["list", "--service", "image", "-o", "json"])
     assert result.exit_code == 0, result.output
-    assert [a["name"] for a in json.loads(result.output)] == ["glance.images_list"]
+    names = [a["name"] for a in json.loads(result.output)]
+    assert "glance.images_list" in names
+    assert all(name.startswith("glance.") for name in names)
 
 
 def test_actions_list_table(runner: CliRunner) -> None:

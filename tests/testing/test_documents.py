@@ -21,8 +21,12 @@ DOCUMENT_CASES = [
     (service, release, kind)
     for service, release in CASES
     for kind in KINDS
-    if kind == "versions"
-    or version_document(service_release(service, release), "http://h:1") is not None
+    if (
+        root_document(service_release(service, release), "http://h:1")
+        if kind == "versions"
+        else version_document(service_release(service, release), "http://h:1")
+    )
+    is not None
 ]
 
 
@@ -140,10 +144,20 @@ def test_versioned_document_only_where_recorded(
 def test_root_document_status(service_type: str, status: int) -> None:
     for release in RELEASES:
         document = root_document(service_release(service_type, release), "http://h:1")
+        assert document is not None, release
         assert document.status == status, release
+
+
+@pytest.mark.parametrize("release", RELEASES)
+def test_object_store_has_no_documents(release: str) -> None:
+    facts = service_release("object-store", release)
+    assert build_documents(facts, "http://h:1") == {}
+    assert root_document(facts, "http://h:1") is None
+    assert facts.microversion_range() is None
 
 
 def test_baremetal_root_reports_range_in_headers() -> None:
     document = root_document(service_release("baremetal", "zed"), "http://h:1")
+    assert document is not None
     assert document.headers["X-OpenStack-Ironic-API-Minimum-Version"] == "1.1"
     assert document.headers["X-OpenStack-Ironic-API-Maximum-Version"] == "1.80"

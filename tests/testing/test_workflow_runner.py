@@ -18,7 +18,7 @@ deploy:
     server: <% $.server %>
   tasks:
     boot:
-      action: nova.servers_create
+      action: acme.servers_create
       input:
         name: <% $.name %>
       publish:
@@ -33,16 +33,16 @@ deploy:
 
 def test_replaced_action_result_flows(tmp_path: Path) -> None:
     runner = WorkflowRunner()
-    runner.replace("nova.servers_create", result={"id": "srv-1"})
+    runner.replace("acme.servers_create", result={"id": "srv-1"})
     run = runner.run(DEPLOY, input={"name": "web"})
     assert_succeeded(run)
     assert_output(run, {"server": "srv-1"})
-    assert run.calls["nova.servers_create"] == [{"name": "web"}]
+    assert run.calls["acme.servers_create"] == [{"name": "web"}]
 
 
 def test_replaced_action_error_reaches_on_error() -> None:
     runner = WorkflowRunner()
-    runner.replace("nova.servers_create", error="quota exceeded", error_data={"code": 413})
+    runner.replace("acme.servers_create", error="quota exceeded", error_data={"code": 413})
     run = runner.run(DEPLOY, input={"name": "web"})
     assert_task(run, "boot", state="ERROR", result={"code": 413})
     assert_task(run, "report", state="SUCCESS", published={"failure": {"code": 413}})
@@ -70,7 +70,7 @@ def test_runs_a_file_with_its_real_actions(tmp_path: Path) -> None:
 
 def test_assertion_messages_name_task_and_values() -> None:
     runner = WorkflowRunner()
-    runner.replace("nova.servers_create", error="no host")
+    runner.replace("acme.servers_create", error="no host")
     run = runner.run(DEPLOY, input={"name": "db"})
     with pytest.raises(AssertionError, match="task 'boot': state is ERROR, expected SUCCESS"):
         assert_task(run, "boot", state="SUCCESS")
@@ -80,7 +80,7 @@ def test_assertion_messages_name_task_and_values() -> None:
         assert_output(run, {"server": "x"})
     with pytest.raises(AssertionError, match="ended in SUCCESS|task 'boot' ERROR"):
         failing = WorkflowRunner()
-        failing.replace("nova.servers_create", error="no host")
+        failing.replace("acme.servers_create", error="no host")
         assert_succeeded(
             failing.run(DEPLOY.replace("      on-error: report\n", ""), input={"name": "db"})
         )

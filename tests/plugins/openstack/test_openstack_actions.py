@@ -1,13 +1,17 @@
+"""The first slice: servers list and get at compute 2.47, reboot, volumes, images."""
+
+from __future__ import annotations
+
 import json
 from typing import Any
 
 import pytest
 
-from action_sdk import ActionError, RunContext, ServiceCallError
-from registry.cloud import CloudDirectory
-from registry.discovery import load_plugins
-from registry.registry import Registry
+from action_sdk import ActionError, ServiceCallError
+from registry.catalog import PluginCatalog
 from testing.fakecloud import FakeCloud
+
+from .conftest import CloudRun
 
 SERVER_WITH_ID = {"id": "s1", "name": "web", "flavor": {"id": "f1", "links": []}}
 SERVER_EMBEDDED = {
@@ -26,16 +30,12 @@ SERVER_EMBEDDED = {
 
 
 @pytest.fixture
-def registry(fake_cloud: FakeCloud) -> Registry:
-    return Registry(
-        load_plugins(), clouds=CloudDirectory({"c": fake_cloud.cloud_config()})
-    )
+def registry(os_cloud: CloudRun) -> CloudRun:
+    return os_cloud
 
 
-def run(registry: Registry, name: str, payload: dict[str, Any] | None = None) -> Any:
-    resolution = registry.resolve(name, "c")
-    context = RunContext(services=registry.service_clients(resolution))
-    return resolution.descriptor.run(payload or {}, context)
+def run(registry: CloudRun, name: str, payload: dict[str, Any] | None = None) -> Any:
+    return registry.run(name, payload)
 
 
 def add_server_bodies(cloud: FakeCloud, path: str, wrap: str) -> None:
@@ -51,14 +51,14 @@ def add_server_bodies(cloud: FakeCloud, path: str, wrap: str) -> None:
 
 
 @pytest.mark.releases("queens", "train", "zed", "epoxy", "gazpacho")
-def test_servers_list_embeds_flavor(fake_cloud: FakeCloud, registry: Registry) -> None:
+def test_servers_list_embeds_flavor(fake_cloud: FakeCloud, registry: CloudRun) -> None:
     add_server_bodies(fake_cloud, "/servers/detail", "servers")
     servers = run(registry, "nova.servers_list")
     assert servers[0]["flavor"]["original_name"] == "m1.small"
 
 
 @pytest.mark.releases("queens", "gazpacho")
-def test_servers_list_v1_flavor_id(fake_cloud: FakeCloud, registry: Registry) -> None:
+def test_servers_list_v1_flavor_id(fake_cloud: FakeCloud, registry: CloudRun) -> None:
     add_server_bodies(fake_cloud, "/servers/detail", "servers")
     servers = run(registry, "nova.servers_list@1")
     assert servers[0]["flavor"]["id"] == "f1"
@@ -69,14 +69,14 @@ def test_servers_list_v1_flavor_id(fake_cloud: FakeCloud, registry: Registry) ->
     [("nova.servers_get@1", "id"), ("nova.servers_get@2", "original_name")],
 )
 def test_servers_get_versions(
-    fake_cloud: FakeCloud, registry: Registry, name: str, flavor_key: str
+    fake_cloud: FakeCloud, registry: CloudRun, name: str, flavor_key: str
 ) -> None:
     add_server_bodies(fake_cloud, "/servers/s1", "server")
     server = run(registry, name, {"server_id": "s1"})
     assert flavor_key in server["flavor"]
 
 
-def test_servers_list_pages(fake_cloud: FakeCloud, registry: Registry) -> None:
+def test_servers_list_pages(fake_cloud: FakeCloud, registry: CloudRun) -> None:
     endpoint = fake_cloud.endpoint("compute").rstrip("/")
     fake_cloud.add(
         "GET",
@@ -99,7 +99,7 @@ def test_servers_list_pages(fake_cloud: FakeCloud, registry: Registry) -> None:
     assert [s["id"] for s in servers] == ["a", "b", "c"]
 
 
-def test_servers_list_marker_loop(fake_cloud: FakeCloud, registry: Registry) -> None:
+def test_servers_list_marker_loop(fake_cloud: FakeCloud, registry: CloudRun) -> None:
     endpoint = fake_cloud.endpoint("compute").rstrip("/")
     page = {
         "servers": [{"id": "a"}],
@@ -112,7 +112,7 @@ def test_servers_list_marker_loop(fake_cloud: FakeCloud, registry: Registry) -> 
         run(registry, "nova.servers_list")
 
 
-def test_servers_list_filters_sent(fake_cloud: FakeCloud, registry: Registry) -> None:
+def test_servers_list_filters_sent(fake_cloud: FakeCloud, registry: CloudRun) -> None:
     fake_cloud.add(
         "GET", "compute", "/servers?name=web&all_tenants=True", json={"servers": []}
     )
@@ -126,7 +126,7 @@ def test_servers_list_filters_sent(fake_cloud: FakeCloud, registry: Registry) ->
     )
 
 
-def test_servers_reboot(fake_cloud: FakeCloud, registry: Registry) -> None:
+def test_servers_reboot(fake_cloud: FakeCloud, registry: CloudRun) -> None:
     fake_cloud.add("POST", "compute", "/servers/s1/action", status=202)
     assert (
         run(registry, "nova.servers_reboot", {"server_id": "s1", "reboot_type": "HARD"})
@@ -137,7 +137,7 @@ def test_servers_reboot(fake_cloud: FakeCloud, registry: Registry) -> None:
     assert request.headers["OpenStack-API-Version"] == "compute 2.1"
 
 
-def test_servers_reboot_rejects_type(registry: Registry) -> None:
+def test_servers_reboot_rejects_type(registry: CloudRun) -> None:
     with pytest.raises(ValueError, match="reboot_type"):
         run(
             registry,
@@ -146,7 +146,7 @@ def test_servers_reboot_rejects_type(registry: Registry) -> None:
         )
 
 
-def test_servers_get_not_found(fake_cloud: FakeCloud, registry: Registry) -> None:
+def test_servers_get_not_found(fake_cloud: FakeCloud, registry: CloudRun) -> None:
     fake_cloud.add(
         "GET",
         "compute",
@@ -161,7 +161,7 @@ def test_servers_get_not_found(fake_cloud: FakeCloud, registry: Registry) -> Non
 
 
 @pytest.mark.releases("queens", "train", "zed", "epoxy", "gazpacho")
-def test_volumes_list(fake_cloud: FakeCloud, registry: Registry) -> None:
+def test_volumes_list(fake_cloud: FakeCloud, registry: CloudRun) -> None:
     fake_cloud.add(
         "GET", "block-storage", "/volumes/detail", json={"volumes": [{"id": "v1"}]}
     )
@@ -173,7 +173,7 @@ def test_volumes_list(fake_cloud: FakeCloud, registry: Registry) -> None:
 
 
 @pytest.mark.releases("queens", "gazpacho")
-def test_images_list_follows_next(fake_cloud: FakeCloud, registry: Registry) -> None:
+def test_images_list_follows_next(fake_cloud: FakeCloud, registry: CloudRun) -> None:
     fake_cloud.add(
         "GET",
         "image",
@@ -187,14 +187,13 @@ def test_images_list_follows_next(fake_cloud: FakeCloud, registry: Registry) -> 
     assert [i["id"] for i in images] == ["i1", "i2"]
 
 
-def test_missing_list_key(fake_cloud: FakeCloud, registry: Registry) -> None:
+def test_missing_list_key(fake_cloud: FakeCloud, registry: CloudRun) -> None:
     fake_cloud.add("GET", "image", "/v2/images", json={"items": []})
     with pytest.raises(ActionError, match="returned no 'images' list"):
         run(registry, "glance.images_list")
 
 
-def test_descriptions_name_flavor_shape() -> None:
-    catalog = load_plugins()
+def test_descriptions_name_flavor_shape(catalog: PluginCatalog) -> None:
     v1, v2 = catalog.actions["nova.servers_list"]
     assert "flavor as a reference with its id" in v1.description
     assert "flavor embedded with its name" in v2.description
