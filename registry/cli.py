@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from registry.errors import (
@@ -368,3 +369,89 @@ def _schema_type(schema: dict[str, Any]) -> str:
     if "enum" in schema:
         return " | ".join(repr(value) for value in schema["enum"])
     return "any"
+
+
+@actions.command("matrix")
+@click.option(
+    "--plugin", help="Only this plugin's actions (a name from 'levante plugins list')."
+)
+@click.option(
+    "--release",
+    "releases",
+    multiple=True,
+    metavar="RELEASE",
+    help="Only this OpenStack release; repeatable. Default: every release that "
+    "the fake clouds have facts for.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output_format",
+    type=click.Choice(["table", "markdown", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.pass_context
+def actions_matrix(
+    ctx: click.Context,
+    plugin: str | None,
+    releases: tuple[str, ...],
+    output_format: str,
+) -> None:
+    """Show which action versions work on which OpenStack releases.
+
+    Each version's service requirements are checked against a fake cloud of
+    each release. Where they fit, the plugin's tests marked
+    @pytest.mark.levante_action for that version run on that release, from
+    the tests folder of the source tree the plugin was installed from.
+    Exit status 1 when a test fails or the tests cannot run.
+    """
+    from testing.matrix import MatrixError, build_matrix
+
+    catalog = _registry(ctx).catalog
+    try:
+        matrix = build_matrix(
+            catalog,
+            plugin=plugin,
+            releases=releases,
+            progress=lambda line: click.echo(line, err=True),
+        )
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    except MatrixError as exc:
+        raise click.ClickException(str(exc)) from None
+    if output_format == "json":
+        _echo_json(matrix.to_dict())
+    elif output_format == "markdown":
+        click.echo(matrix.to_markdown(), nl=False)
+    else:
+        _print_matrix(matrix)
+    if matrix.failed:
+        ctx.exit(1)
+
+
+def _print_matrix(matrix: Any) -> None:
+    styles = {
+        "passed": "green",
+        "failed": "bold red",
+        "supported": "yellow",
+        "not supported": "dim",
+    }
+    notes = matrix.notes()
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("action", no_wrap=True)
+    for column in ("version", *matrix.releases):
+        table.add_column(column)
+    for row in matrix.rows():
+        texts = []
+        for cell in row:
+            number = notes.get(matrix.note_text(cell))
+            text = cell.status + (" *" if cell.default else "")
+            text += f" [{number}]" if number else ""
+            texts.append(f"[{styles[cell.status]}]{escape(text)}[/]")
+        table.add_row(row[0].action, row[0].version, *texts)
+    console = Console()
+    console.print(table)
+    console.print("* the version that a task without a pin runs on that release")
+    for text, number in notes.items():
+        console.print(f"{number}. {text}", highlight=False, markup=False)

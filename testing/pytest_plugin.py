@@ -9,16 +9,21 @@ environment with Levante installed loads it. Fixtures:
 - `fake_cloud_factory`: builds more started clouds, each on its own ports;
 - `cloud_recorder`: records HTTP exchanges with a real cloud, or replays them;
 - `workflow_runner`: a `WorkflowRunner` that runs workflows in-process on an
-  in-memory database, with actions replaceable by canned results.
+  in-memory database, with actions replaceable by canned results;
+- `action_runner`: an `ActionRunner` that resolves and runs one installed
+  action as the engine does, on a fake cloud or explicit service versions.
 
 The marker `@pytest.mark.releases("queens", "zed")` runs a test once per
-release, with the release name as the test id.
+release, with the release name as the test id. The marker
+`@pytest.mark.levante_action("name@version")` names the action versions a
+test covers, so `levante actions matrix` can run it per release.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -26,6 +31,10 @@ from testing.fakecloud import RELEASES, FakeCloud
 from testing.recording import CloudRecorder, cassette_path, record_mode_enabled
 from testing.releases import check_release
 from testing.workflows import WorkflowRunner
+
+if TYPE_CHECKING:
+    from registry.catalog import PluginCatalog
+    from testing.actions import ActionRunner
 
 DEFAULT_RELEASE = "epoxy"
 _MARKER = "releases"
@@ -54,6 +63,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{_MARKER}(*names): run the test once per OpenStack release "
         f"({', '.join(RELEASES)}) through the fake_cloud fixture",
+    )
+    config.addinivalue_line(
+        "markers",
+        "levante_action(*names): the action versions this test covers, as "
+        "name@pin such as fleet.capacity@1; levante actions matrix runs it "
+        "for each release",
     )
 
 
@@ -155,3 +170,21 @@ def cloud_recorder(request: pytest.FixtureRequest) -> Iterator[CloudRecorder]:
 def workflow_runner() -> WorkflowRunner:
     """Run workflows in-process; replace actions with ``runner.replace(...)``."""
     return WorkflowRunner()
+
+
+@pytest.fixture(scope="session")
+def _levante_catalog() -> PluginCatalog:
+    """Load the installed plugins once per session for ``action_runner``."""
+    from registry.discovery import load_plugins
+
+    return load_plugins()
+
+
+@pytest.fixture
+def action_runner(_levante_catalog: PluginCatalog) -> ActionRunner:
+    """Run one installed action as the engine does; see ``ActionRunner.run``."""
+    # Imported here because the registry modules take most of a second to
+    # import, and pytest loads this plugin in every run.
+    from testing.actions import ActionRunner
+
+    return ActionRunner(_levante_catalog)
