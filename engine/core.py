@@ -534,6 +534,7 @@ class EngineCore:
             return
         for action in actions:
             if action.is_async:
+                self._start_async(action)
                 continue
             resolved = getattr(action, "resolved", None)
             if resolved is not None and _is_inline(resolved, action.input):
@@ -553,6 +554,26 @@ class EngineCore:
             self._execute, action.id, action.action, action.input,
             _run_context(action), action.execution_id, resolved,
         )
+
+    def _start_async(self, action: ActionExecution) -> None:
+        """Call an asynchronous action, which starts work and returns nothing.
+
+        Its result arrives later through ``complete_action`` (the REST API's
+        PUT on the action execution); only a failure to start is an outcome.
+        """
+        resolved = getattr(action, "resolved", None)
+        context = _run_context(action)
+
+        def start() -> None:
+            try:
+                chosen = resolved or self._resolve_for_execution(
+                    action.action, action.execution_id, action.task_id
+                )
+                chosen.descriptor.run(action.input, context)
+            except Exception as error:  # a failed start fails the task
+                self._outcomes.put(_failure_outcome(action.id, action.action, error))
+
+        self._pool.submit(start)
 
     def _execute(
         self,

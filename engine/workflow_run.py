@@ -376,7 +376,11 @@ class WorkflowRun:
         action.workflow_name = self.spec.name  # type: ignore[attr-defined]
         if resolved.resolution is not None and not recorded:
             self.record_resolution(task, action_name, resolved)
-        if self.core.executor and not action.is_async:
+        if action.is_async:
+            # Started by the executor; it stays RUNNING until its result is
+            # delivered, with no lease since no process holds it.
+            action.state = states.RUNNING
+        elif self.core.executor:
             leases.take(action, self.core.owner)
         self.session.add(action)
         self.core.action_scheduled(action)

@@ -172,3 +172,52 @@ wf:
     outcome = outcome_of(execution_id)
     assert outcome.execution.output == {"got": {"n": 1}}
     assert [t.name for t in outcome.tasks] == ["wait_for_callback", "after"]
+
+
+def test_async_action_is_started_then_completed(
+    make_engine: Callable[..., Any], database: Any, outcome_of: Callable[[str], Any], probe: Any
+) -> None:
+    from action_sdk import ActionError, action, hookimpl
+
+    from registry.discovery import catalog_from_plugins
+    import plugins.std
+
+    started: list[Any] = []
+
+    class AsyncPlugin:
+        @hookimpl
+        def levante_actions(self) -> list[Any]:
+            @action(name="probe.start_job", is_async=True)
+            def start_job(job: str) -> None:
+                """Start an external job whose result arrives later."""
+                if job == "refused":
+                    raise ActionError("the job queue refused it")
+                started.append(job)
+
+            return [start_job]
+
+    from engine.core import EngineCore
+
+    catalog = catalog_from_plugins({"std": plugins.std.plugin, "async": AsyncPlugin()})
+    core = EngineCore(database, catalog)
+    try:
+        text = "version: '2.0'\nwf:\n  tasks:\n    t:\n      action: probe.start_job job=\"{job}\"\n"
+        execution_id = core.start(text.format(job="build-7"))
+        for _ in range(50):
+            if started:
+                break
+            core.step(0.1)
+        assert started == ["build-7"]
+        with database.sessions() as session:
+            action_id = session.scalar(select(ActionExecution.id))
+            assert session.scalar(select(ActionExecution.state)) == "RUNNING"
+        core.complete_action(action_id, True, "built")
+        core.run(execution_id, timeout=10)
+        assert outcome_of(execution_id).task("t").result == "built"
+        refused = core.start(text.format(job="refused"))
+        core.run(refused, timeout=10)
+        outcome = outcome_of(refused)
+        assert outcome.execution.state == "ERROR"
+        assert "refused" in outcome.task("t").state_info
+    finally:
+        core.close()
