@@ -34,6 +34,7 @@ def store_definition(
     namespace: str = "",
     project_id: str = "",
     update: bool = False,
+    source: str = "<string>",
 ) -> list[StoredWorkflow]:
     """Store every workflow of a document (parsed and validated first).
 
@@ -41,7 +42,7 @@ def store_definition(
     name is taken and ``update`` is false, and WorkflowNotFound when
     ``update`` is true and a name is not stored yet.
     """
-    definition = parse(text)
+    definition = parse(text, source)
     checksum = checksum_of(text)
     stored: list[StoredWorkflow] = []
     for name, spec in definition.workflows.items():

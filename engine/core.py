@@ -164,10 +164,14 @@ class EngineCore:
 
     # ---------------------------------------------------- definitions, graph
 
-    def definition(self, checksum: str, text: str) -> Definition:
+    def definition(self, checksum: str, text: str, source: str = "<string>") -> Definition:
+        """Return the parsed definition, cached by checksum.
+
+        ``source`` (a file name) appears in the messages of a DefinitionError.
+        """
         found = self._definitions.get(checksum)
         if found is None:
-            found = parse(text)
+            found = parse(text, source)
             self._definitions[checksum] = found
         return found
 
@@ -281,6 +285,7 @@ class EngineCore:
         project_id: str = "",
         description: str = "",
         cloud: str | None = None,
+        source: str = "<string>",
     ) -> str:
         """Create an execution of a workflow in ``text`` and start it.
 
@@ -288,7 +293,7 @@ class EngineCore:
         unknown workflow, bad input or a bad reverse target.
         """
         checksum = checksum_of(text)
-        definition = self.definition(checksum, text)
+        definition = self.definition(checksum, text, source)
         spec = _pick_workflow(definition, workflow_name)
         params = dict(params or {})
         if spec.type == "reverse":

@@ -44,11 +44,14 @@ def postgres_url() -> Iterator[str]:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     except OperationalError as error:
         pytest.fail(f"PostgreSQL at {PG_URL} is required when CI=true: {error}")
+    probe.dispose()
     separator = "&" if "?" in PG_URL else "?"
     yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    with probe.begin() as connection:
+    # A fresh engine: tests may have restarted PostgreSQL meanwhile.
+    cleanup = create_engine(PG_URL, pool_pre_ping=True)
+    with cleanup.begin() as connection:
         connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    probe.dispose()
+    cleanup.dispose()
 
 
 @pytest.fixture(params=database_backends())

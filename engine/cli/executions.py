@@ -200,7 +200,9 @@ def executions_cancel(settings: Settings, execution_id: str, message: str | None
 @click.option("--env", "env_text", help="Values merged into the environment: JSON or @file.")
 @click.option("--no-wait", is_flag=True, help="Only change the state; do not run the workflow here.")
 @click.option("-o", "--output", "output_format", type=OUTPUT_FORMATS, default="table")
-@click.option("--timeout", type=float, default=None, help="Give up after this many seconds.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Stop waiting after this many seconds (the execution is left "
+              "to 'levante serve' or an executor).")
 @pass_settings
 def executions_resume(
     settings: Settings, execution_id: str, env_text: str | None, no_wait: bool,
@@ -241,7 +243,9 @@ def executions_resume(
               help="Resolve the action version again instead of reusing the first run's.")
 @click.option("--no-wait", is_flag=True, help="Only schedule the rerun; do not run it here.")
 @click.option("-o", "--output", "output_format", type=OUTPUT_FORMATS, default="table")
-@click.option("--timeout", type=float, default=None, help="Give up after this many seconds.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Stop waiting after this many seconds (the execution is left "
+              "to 'levante serve' or an executor).")
 @pass_settings
 def executions_rerun(
     settings: Settings, execution_id: str, task_name: str, reset: bool,

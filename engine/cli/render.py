@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -96,7 +97,7 @@ def print_execution(console: Console, document: dict[str, Any]) -> None:
         f"[bold]{document['workflow']}[/bold]  state {styled_state(document['state'])}"
     )
     if document["state_info"]:
-        console.print(f"State info: {document['state_info']}", highlight=False)
+        console.print(f"State info: {escape(document['state_info'])}", highlight=False)
     if document["tasks"]:
         table = Table(show_header=True, header_style="bold")
         table.add_column("task")
@@ -104,9 +105,11 @@ def print_execution(console: Console, document: dict[str, Any]) -> None:
         table.add_column("published / error", overflow="fold")
         for task in document["tasks"]:
             detail = task["state_info"] if task["state"] == states.ERROR else None
+            if detail is not None and not isinstance(detail, str):
+                detail = json.dumps(detail, default=str)
             if detail is None and task["published"]:
                 detail = json.dumps(task["published"], default=str)
-            table.add_row(task["name"], styled_state(task["state"]), detail or "")
+            table.add_row(escape(task["name"]), styled_state(task["state"]), escape(detail or ""))
         console.print(table)
     if document.get("resolutions"):
         table = Table(title="Resolved actions", show_header=True, header_style="bold")

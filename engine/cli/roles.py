@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from typing import Any
 
 import click
@@ -39,6 +40,27 @@ def run_until_signalled(core: Any, role: str) -> None:
         log.info("%s %s stopped", role, core.owner)
 
 
+def connect_with_retry(url: str | None, role: str) -> Any:
+    """Open the database, waiting with a growing pause while it is unreachable.
+
+    A process started during a database outage waits instead of exiting, so
+    a supervisor need not restart it in a loop. SIGTERM stops the wait.
+    """
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    from engine.db.setup import Database
+
+    pause = 0.5
+    while True:
+        try:
+            return Database(url)
+        except (OperationalError, InterfaceError) as error:
+            first_line = str(error).splitlines()[0] if str(error) else repr(error)
+            log.warning("%s: database unavailable, retrying in %.1f s: %s", role, pause, first_line)
+            time.sleep(pause)
+            pause = min(pause * 2, 10.0)
+
+
 def _database_url(db_url: str | None) -> str | None:
     """Prefer the command's --db, then the top-level --db, then the default."""
     if db_url:
@@ -54,9 +76,7 @@ def _database_url(db_url: str | None) -> str | None:
 def executor_command(db_url: str | None, workers: int) -> None:
     """Run actions taken from the database until stopped (SIGTERM)."""
     from engine.core import EngineCore
-    from engine.db.setup import Database
-
-    database = Database(_database_url(db_url))
+    database = connect_with_retry(_database_url(db_url), "executor")
     core = EngineCore(database, max_workers=workers, executor=True)
     run_until_signalled(core, "executor")
 
@@ -66,7 +86,6 @@ def executor_command(db_url: str | None, workers: int) -> None:
 def engine_command(db_url: str | None) -> None:
     """Fire timers and take over abandoned actions until stopped (SIGTERM)."""
     from engine.core import EngineCore
-    from engine.db.setup import Database
 
-    core = EngineCore(Database(_database_url(db_url)), executor=False)
+    core = EngineCore(connect_with_retry(_database_url(db_url), "engine"), executor=False)
     run_until_signalled(core, "engine")

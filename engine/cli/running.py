@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from engine import states
 from engine.cli.arguments import load_mapping, parse_pairs
@@ -20,12 +22,14 @@ from engine.cli.settings import OUTPUT_FORMATS, Settings, pass_settings, read_de
 def progress_printer(console: Console) -> Any:
     def on_event(event: str, subject: Any) -> None:
         if event == "task_started" and subject.state == states.RUNNING:
-            console.print(f"  [cyan]>[/cyan] {subject.name}", highlight=False)
+            console.print(f"  [cyan]>[/cyan] {escape(subject.name)}", highlight=False)
         elif event == "task_finished":
             mark = "[green]ok[/green]" if subject.state == states.SUCCESS else "[red]!![/red]"
-            line = f"  {mark} {subject.name} {styled_state(subject.state)}"
+            line = f"  {mark} {escape(subject.name)} {styled_state(subject.state)}"
             if subject.state == states.ERROR and subject.state_info:
-                line += f": {subject.state_info.splitlines()[0]}"
+                # Escaped: state info holds brackets such as [action_name=x]
+                # that rich would read as markup and drop.
+                line += f": {escape(subject.state_info.splitlines()[0])}"
             console.print(line, highlight=False)
 
     return on_event
@@ -44,7 +48,9 @@ def progress_printer(console: Console) -> Any:
               "variables); actions are resolved for its API versions.")
 @click.option("-o", "--output", "output_format", type=OUTPUT_FORMATS, default="table",
               show_default=True, help="Result format.")
-@click.option("--timeout", type=float, default=None, help="Give up after this many seconds.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Stop waiting after this many seconds (the execution is left "
+              "to 'levante serve' or an executor).")
 @pass_settings
 def run(
     settings: Settings,
@@ -110,7 +116,7 @@ def run(
         try:
             return core.start(
                 text, workflow_name, input=workflow_input, env=env, params=params,
-                namespace=namespace, cloud=cloud,
+                namespace=namespace, cloud=cloud, source=source,
             )
         except DefinitionError as error:
             raise InvalidInput(f"invalid definition in {source}:\n{error}") from None
@@ -141,10 +147,18 @@ def drive(
         try:
             execution = core.run(execution_id, timeout=timeout)
         except TimeoutError:
-            raise click.ClickException(
-                f"execution {execution_id} did not finish within {timeout} s; it "
-                "stays in the database and 'levante executions show' follows it"
-            ) from None
+            click.echo(
+                f"Error: execution {execution_id} did not finish within {timeout} s. "
+                "It stays in the database: a 'levante serve' or 'levante executor' "
+                "process on this database takes its actions over once their leases "
+                "expire, and 'levante executions show' reports its state.",
+                err=True,
+            )
+            sys.stdout.flush()
+            sys.stderr.flush()
+            # Exit at once: actions still running in worker threads would
+            # otherwise hold the interpreter until they end.
+            os._exit(EXIT_FAILED)
         with settings.database().sessions() as session:
             document = execution_document(session, execution)
     finally:

@@ -54,6 +54,11 @@ pass_settings = click.make_pass_decorator(Settings)
 
 def read_definition(path: str) -> str:
     try:
-        return Path(path).read_text()
+        return Path(path).read_text(encoding="utf-8")
     except OSError as error:
         raise InvalidInput(f"cannot read {path}: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise InvalidInput(
+            f"{path} is not UTF-8 text (byte {error.start}); a workflow definition "
+            "must be a UTF-8 YAML file"
+        ) from None

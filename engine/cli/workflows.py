@@ -36,7 +36,8 @@ def _store(settings: Settings, files: tuple[str, ...], namespace: str, update: b
         for file in files:
             try:
                 stored += catalog.store_definition(
-                    session, read_definition(file), namespace=namespace, update=update
+                    session, read_definition(file), namespace=namespace, update=update,
+                    source=file,
                 )
             except DefinitionError as error:
                 raise InvalidInput(f"invalid definition in {file}:\n{error}") from None

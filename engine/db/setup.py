@@ -105,6 +105,10 @@ class Database:
                 # One shared connection, or every thread would see its own
                 # empty in-memory database.
                 kwargs["poolclass"] = StaticPool
+        if not self.url.startswith("sqlite"):
+            # Check a pooled connection before use: after a database restart
+            # or pg_terminate_backend, pooled connections are dead.
+            kwargs["pool_pre_ping"] = True
         self.engine: SqlEngine = create_engine(self.url, **kwargs)
         if self.url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)

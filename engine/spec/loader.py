@@ -23,6 +23,9 @@ from yaml.scanner import Scanner
 from engine.spec.errors import DefinitionError, SpecIssue
 
 
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
 class LineIndex:
     """Source lines (1-based) of the keys and items of loaded containers.
 
@@ -97,6 +100,16 @@ class _LineConstructor(SafeConstructor):
         tag = node.tag
         if tag == _STR_TAG and node.__class__ is ScalarNode:
             return node.value
+        if tag == _TIMESTAMP_TAG:
+            # Workflow data is JSON, which has no date type; Mistral 23 also
+            # rejects such a definition.
+            raise ConstructorError(
+                None,
+                None,
+                f"found the date or time {node.value!r}, which a workflow cannot "
+                f"hold; quote it to make it a string: '{node.value}'",
+                node.start_mark,
+            )
         if tag == _MAP_TAG and isinstance(node, MappingNode):
             return self._build_mapping(node)
         if tag == _SEQ_TAG and isinstance(node, SequenceNode):

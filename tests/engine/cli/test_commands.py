@@ -240,3 +240,60 @@ def test_old_database_schema_is_explained(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "created by another version of Levante" in result.output
     assert "executions lacks" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-i", "name=.nan"], "numbers must be finite"),
+        (["--input", '{"name": NaN}'], "numbers must be finite"),
+        (["--timeout", "-5"], "is not in the range"),
+    ],
+)
+def test_run_rejects_non_finite_and_bad_timeout(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = invoke(tmp_path, "run", write(tmp_path, "g.yaml", GREETING), *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
+def test_date_like_input_stays_text(tmp_path: Path) -> None:
+    result = invoke(
+        tmp_path, "run", write(tmp_path, "g.yaml", GREETING), "-i", "name=2026-01-01", "-o", "json"
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["output"] == {"text": "Hello, 2026-01-01!"}
+
+
+def test_non_utf8_file_is_explained(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"version: '2.0'\n# caf\xe9\n")
+    for command in (["run", str(path)], ["validate", str(path)]):
+        result = invoke(tmp_path, *command)
+        assert result.exit_code == 2, result.output
+        assert "is not UTF-8 text" in result.output
+
+
+def test_errors_name_the_file_and_keep_brackets(tmp_path: Path) -> None:
+    broken = write(tmp_path, "broken.yaml", "version: '2.0'\nwf:\n  tasks:\n   t: [\n")
+    result = invoke(tmp_path, "run", broken)
+    assert result.exit_code == 2
+    assert "broken.yaml:" in result.output
+    assert "<string>" not in result.output
+    unknown = write(
+        tmp_path, "unknown.yaml", "version: '2.0'\nwf:\n  tasks:\n    t:\n      action: std.nosuch\n"
+    )
+    result = invoke(tmp_path, "run", unknown)
+    assert "[action_name=std.nosuch]" in result.output
+
+
+def test_definition_with_date_is_rejected(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "dated.yaml",
+        "version: '2.0'\nwf:\n  input:\n    - d: 2026-01-01\n  tasks:\n    t:\n      action: std.noop\n",
+    )
+    result = invoke(tmp_path, "validate", path)
+    assert result.exit_code == 2
+    assert "dated.yaml:4" in result.output
+    assert "quote it" in result.output

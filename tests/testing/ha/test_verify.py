@@ -24,7 +24,9 @@ from testing.ha.verify import compare_output
         ({"items": [0, 1]}, {"items": [1, 0]}, set(), 1),
     ],
 )
-def test_compare_output_cases(expected: Any, actual: Any, lost: set[str], problems: int) -> None:
+def test_compare_output_cases(
+    expected: Any, actual: Any, lost: set[str], problems: int
+) -> None:
     assert len(compare_output(expected, actual, lost)) == problems
 
 
