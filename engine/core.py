@@ -94,6 +94,10 @@ CLAIM_BATCH = 100
 #: Longest pause between attempts while the database is unavailable.
 MAX_BACKOFF_SECONDS = 5.0
 
+#: How long an executor waits for the database before failing an action it
+#: claimed but could not prepare.
+RESOLVE_RETRY_SECONDS = 300.0
+
 #: Built-in actions that do no I/O and finish at once; the engine runs them
 #: in its own thread instead of handing them to a worker.
 INLINE_ACTIONS = frozenset({"std.noop"})
@@ -605,7 +609,31 @@ class EngineCore:
     def _resolve_for_execution(
         self, name: str, execution_id: str, task_id: str
     ) -> ResolvedAction:
-        """Resolve an action claimed from the database, as its task recorded it."""
+        """Resolve an action claimed from the database, as its task recorded it.
+
+        The action has not run yet, so a database outage here only delays
+        it: the lookup is retried with a growing pause for up to
+        ``RESOLVE_RETRY_SECONDS`` instead of failing the task.
+        """
+        deadline = time.monotonic() + RESOLVE_RETRY_SECONDS
+        pause = 0.2
+        while True:
+            try:
+                return self._load_resolution(name, execution_id, task_id)
+            except DB_UNAVAILABLE as error:
+                if time.monotonic() + pause > deadline:
+                    raise
+                log.warning(
+                    "database unavailable while preparing action execution of task "
+                    "%s (execution %s), retrying in %.1f s: %s",
+                    task_id, execution_id, pause, str(error).splitlines()[0],
+                )
+                time.sleep(pause)
+                pause = min(pause * 2, MAX_BACKOFF_SECONDS)
+
+    def _load_resolution(
+        self, name: str, execution_id: str, task_id: str
+    ) -> ResolvedAction:
         with self.db.sessions() as session:
             execution = session.get(Execution, execution_id)
             task = session.get(TaskExecution, task_id)
