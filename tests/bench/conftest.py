@@ -1,0 +1,11 @@
+"""Make the repository's ``bench`` folder importable: it is not installed."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+if str(REPOSITORY) not in sys.path:
+    sys.path.insert(0, str(REPOSITORY))
