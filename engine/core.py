@@ -91,7 +91,7 @@ SWEEP_SECONDS = 1.0
 #: Actions claimed or taken over in one transaction.
 CLAIM_BATCH = 100
 
-#: Longest pause between attempts while the database is unavailable.
+#: Maximum pause between attempts while the database is unavailable.
 MAX_BACKOFF_SECONDS = 5.0
 
 #: How long an executor waits for the database before failing an action it
@@ -192,7 +192,7 @@ class EngineCore:
         return self._index("inbound", checksum, spec)
 
     def referenced_names(self, checksum: str, spec: WorkflowSpec) -> frozenset[str]:
-        """Every name a transition of the workflow points at."""
+        """Return every name a transition of the workflow points at."""
         return self._index("referenced", checksum, spec)
 
     def join_targets(self, checksum: str, spec: WorkflowSpec, name: str) -> tuple[str, ...]:
@@ -671,7 +671,7 @@ class EngineCore:
                 self._running.discard(outcome.action_id)
         try:
             with self.db.transaction() as session:
-                # The session's identity map holds rows weakly; keeping the
+                # The session's identity map references rows weakly; keeping the
                 # rows of this batch alive saves a SELECT per event.
                 session.info["keep"] = self._prefetch(session, outcomes)
                 pending = deque(outcomes)
@@ -686,7 +686,7 @@ class EngineCore:
                     self._outcomes.put(outcome)
         except DB_UNAVAILABLE as error:
             # Keep the results in memory and try again once the database
-            # answers; nothing an action returned is lost.
+            # responds; nothing an action returned is lost.
             self._scheduled.actions = []
             for outcome in outcomes:
                 outcome.action = None
