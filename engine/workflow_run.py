@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from engine import leases, states
 from engine.actions import (
@@ -887,9 +888,13 @@ class WorkflowRun:
         join = self.waiting_join(task_spec)
         if join is None:
             return
-        arrived = [*join.runtime.get("arrived", []), task.name]
-        self._set_runtime(join, arrived=arrived)
-        join.parents = [*join.parents, task.id]
+        # Appended in place and flagged, so a wide join does not copy its
+        # growing lists on every arrival.
+        arrived = join.runtime.setdefault("arrived", [])
+        arrived.append(task.name)
+        join.parents.append(task.id)
+        flag_modified(join, "runtime")
+        flag_modified(join, "parents")
         if len(arrived) >= self.join_required(task_spec):
             self.execution.active_tasks += 1
             join.state = states.RUNNING
