@@ -25,13 +25,14 @@ import tempfile
 import threading
 import time
 import warnings
+from typing import Any
 
 TERMINAL_STATES = ("SUCCESS", "ERROR", "CANCELLED")
 TERMINAL_EVENTS = ("WORKFLOW_SUCCEEDED", "WORKFLOW_FAILED", "WORKFLOW_CANCELLED")
 MAX_REPORTED_OUTPUT = 10_000
 
 
-def peak_rss_mb():
+def peak_rss_mb() -> float | None:
     """Return this process's peak resident set size (VmHWM) so far, in MiB.
 
     ``ru_maxrss`` would include the RSS of the runner this process was
@@ -47,7 +48,7 @@ def peak_rss_mb():
     return None
 
 
-def write_config(folder, database_path, scheduler_delay):
+def write_config(folder: str, database_path: str, scheduler_delay: float) -> str:
     """Write the oslo.config file for an in-process engine; return its path.
 
     ``validation_mode = enabled`` lets a registration skip the schema check
@@ -80,7 +81,7 @@ def write_config(folder, database_path, scheduler_delay):
     return path
 
 
-def set_request_context():
+def set_request_context() -> None:
     """Act as a user of Mistral's default project (authentication is off)."""
     from mistral import context
     from mistral.services import security
@@ -94,7 +95,7 @@ def set_request_context():
     )
 
 
-def start_engine(config_path):
+def start_engine(config_path: str) -> Any:
     """Configure Mistral from ``config_path`` and start its engine service."""
     import logging
 
@@ -132,7 +133,7 @@ def start_engine(config_path):
     return service.engine
 
 
-def first_workflow_name(text):
+def first_workflow_name(text: str) -> str:
     """Return the first workflow defined in a workflow-list document."""
     import yaml
 
@@ -154,29 +155,39 @@ class EndSignal:
     would compete with Mistral for its lock.
     """
 
-    def __init__(self):
-        self.execution_id = None
-        self.ended_at = None
+    def __init__(self) -> None:
+        self.execution_id: str | None = None
+        self.ended_at: float | None = None
         self.event = threading.Event()
 
-    def install(self):
+    def install(self) -> None:
         from mistral.notifiers.publishers import noop
 
         signal = self
 
-        def publish(publisher, ctx, ex_id, data, event, timestamp, **kwargs):
+        def publish(
+            publisher: Any,
+            ctx: Any,
+            ex_id: str,
+            data: dict[str, Any],
+            event: str,
+            timestamp: Any,
+            **kwargs: Any,
+        ) -> None:
             if ex_id == signal.execution_id and event in TERMINAL_EVENTS:
                 signal.ended_at = time.perf_counter()
                 signal.event.set()
 
         noop.NoopPublisher.publish = publish
 
-    def wait(self, deadline):
+    def wait(self, deadline: float) -> bool:
         """Wait for the end until ``deadline`` (perf_counter); tell whether it came."""
         return self.event.wait(max(0.0, deadline - time.perf_counter()))
 
 
-def read_execution(database_path, execution_id):
+def read_execution(
+    database_path: str, execution_id: str
+) -> tuple[str | None, str | None, str | None]:
     """Return (state, state_info, output) of an execution, read from SQLite."""
     connection = sqlite3.connect(database_path, timeout=30)
     try:
@@ -189,7 +200,7 @@ def read_execution(database_path, execution_id):
     return row if row else (None, None, None)
 
 
-def register(text, cap, validate):
+def register(text: str, cap: float, validate: bool) -> float | None:
     """Register the definition in a thread; return its seconds, None past ``cap``.
 
     ``validate`` turns Mistral's schema check of the definition on or off.
@@ -197,9 +208,9 @@ def register(text, cap, validate):
     """
     from mistral.services import workflows as workflow_service
 
-    failure = []
+    failure: list[Exception] = []
 
-    def create():
+    def create() -> None:
         set_request_context()
         try:
             workflow_service.create_workflows(text, validate=validate)
@@ -217,7 +228,7 @@ def register(text, cap, validate):
     return time.perf_counter() - started
 
 
-def count_rows(database_path):
+def count_rows(database_path: str) -> dict[str, int]:
     """Count the rows of every table in the SQLite file."""
     connection = sqlite3.connect(database_path, timeout=30)
     try:
@@ -236,7 +247,7 @@ def count_rows(database_path):
         connection.close()
 
 
-def reportable(raw_output):
+def reportable(raw_output: str | None) -> Any:
     """Decode a stored output; replace it by its size when it is large."""
     if raw_output is None:
         return None
@@ -245,7 +256,14 @@ def reportable(raw_output):
     return json.loads(raw_output)
 
 
-def measure(text, workflow, cap, scheduler_delay, validate, folder):
+def measure(
+    text: str,
+    workflow: str | None,
+    cap: float,
+    scheduler_delay: float,
+    validate: bool,
+    folder: str,
+) -> dict[str, Any]:
     """Run the document on a fresh Mistral and return the measurements."""
     import importlib.metadata
 
@@ -316,7 +334,7 @@ def measure(text, workflow, cap, scheduler_delay, validate, folder):
     }
 
 
-def main():
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file")
     parser.add_argument("--workflow", default=None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -38,6 +39,8 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_MISTRAL_VENV = Path.home() / ".cache/mistral-oracle/venv"
 MISTRAL_DRIVER = Path(__file__).resolve().parent / "mistral_driver.py"
+#: Name prefix of the temporary folder that contains a tiny run's scenario files.
+TINY_PREFIX = "levante-bench-scenarios-"
 #: Time a driver gets beyond its cap to start, count rows and exit, in seconds.
 DRIVER_GRACE_SECONDS = 120.0
 
@@ -131,7 +134,7 @@ def check_options(options: Options) -> None:
 def scenario_folder(options: Options, scenarios: list[Scenario]) -> Path:
     """Return the folder of the scenario files, writing them for tiny runs."""
     if options.tiny:
-        folder = Path(tempfile.mkdtemp(prefix="levante-bench-scenarios-"))
+        folder = Path(tempfile.mkdtemp(prefix=TINY_PREFIX))
         write_scenarios(scenarios, folder)
         return folder
     stale = stale_files(scenarios, SCENARIO_DIR)
@@ -265,8 +268,12 @@ def run_suite(options: Options, console: Console | None = None) -> dict[str, Any
     began = time.monotonic()
     load_at_start = list(os.getloadavg())
     records: list[dict[str, Any]] = []
-    for scenario in scenarios:
-        records += run_pair(options, scenario, folder, console)
+    try:
+        for scenario in scenarios:
+            records += run_pair(options, scenario, folder, console)
+    finally:
+        if options.tiny:  # a temporary folder written by scenario_folder
+            shutil.rmtree(folder, ignore_errors=True)
     pairs = compare(records)
     plotted = [family.name for family in FAMILIES if family.plotted]
     fits = fit_families(records, plotted)
@@ -275,6 +282,7 @@ def run_suite(options: Options, console: Console | None = None) -> dict[str, Any
         "started_at": started_at.isoformat(timespec="seconds"),
         "suite_seconds": round(time.monotonic() - began, 1),
         "full_run": options.full,
+        "scenario_folder": str(folder),
         "machine": machine,
         # Other work may commit engine changes while a long run goes on.
         "levante_commit_at_end": levante_commit(),

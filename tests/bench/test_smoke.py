@@ -11,7 +11,7 @@ from rich.console import Console
 
 from bench.page import render
 from bench.records import RECORD_FIELDS
-from bench.run import Options, failed_runs, run_suite
+from bench.run import TINY_PREFIX, Options, failed_runs, run_suite
 from bench.scenarios import FAMILIES
 
 MACHINE_FIELDS = (
@@ -70,6 +70,13 @@ def test_json_has_every_field(tiny_run: tuple[dict[str, Any], Path]) -> None:
     for key in MACHINE_FIELDS:
         assert key in written["machine"]
     assert written["files"] == [str(folder / "smoke.json")]
+
+
+def test_tiny_scenarios_removed(tiny_run: tuple[dict[str, Any], Path]) -> None:
+    document, _ = tiny_run
+    folder = Path(document["scenario_folder"])
+    assert folder.name.startswith(TINY_PREFIX)
+    assert not folder.exists()
 
 
 def test_tiny_run_leaves_latest_alone(tiny_run: tuple[dict[str, Any], Path]) -> None:
