@@ -522,6 +522,16 @@ class EngineCore:
 
         return resolve
 
+    def catalog_descriptor(self, action: ActionExecution) -> Any:
+        """Return the descriptor an action ran with, or None when unknown."""
+        resolved = getattr(action, "resolved", None)
+        if resolved is not None:
+            return resolved.descriptor
+        try:
+            return self.catalog.get(action.action.split("@", 1)[0], action.action_version)
+        except LookupError:
+            return None
+
     @property
     def registry(self) -> Any:
         """The registry used for clouds, built on first use from the catalogue."""
@@ -560,7 +570,7 @@ class EngineCore:
             self._running.add(action.id)
         resolved = getattr(action, "resolved", None)
         self._pool.submit(
-            self._execute, action.id, action.action, action.input,
+            self._execute, action.id, action.action, _action_input(action),
             _run_context(action), action.execution_id, resolved,
         )
 
@@ -578,7 +588,7 @@ class EngineCore:
                 chosen = resolved or self._resolve_for_execution(
                     action.action, action.execution_id, action.task_id
                 )
-                chosen.descriptor.run(action.input, context)
+                chosen.descriptor.run(_action_input(action), context)
             except Exception as error:  # a failed start fails the task
                 self._outcomes.put(_failure_outcome(action.id, action.action, error))
 
@@ -648,7 +658,7 @@ class EngineCore:
 
     def _run_inline(self, action: ActionExecution, resolved: ResolvedAction) -> _Outcome:
         try:
-            value = resolved.descriptor.run(action.input, _run_context(action))
+            value = resolved.descriptor.run(_action_input(action), _run_context(action))
             return _Outcome(action.id, True, value, None, action)
         except Exception as error:  # same handling as in a worker
             return _failure_outcome(action.id, action.action, error)
@@ -778,6 +788,13 @@ class EngineCore:
                 value = self._transform(resolved, value)
             except ExpressionError as failure:
                 ok, value, error = False, str(failure), str(failure)
+        if action.run_input is not None:
+            # Secret input values never reach stored results or error text.
+            descriptor = run.core.catalog_descriptor(action)
+            if descriptor is not None:
+                value = descriptor.redact_result(value, action.run_input)
+                if error is not None:
+                    error = descriptor.redact_result(error, action.run_input)
         action.state = states.SUCCESS if ok else states.ERROR
         action.output = value
         action.error = error
@@ -1063,6 +1080,11 @@ def lock_execution(session: Session, execution_id: str) -> Execution | None:
     return session.get(
         Execution, execution_id, with_for_update=True, populate_existing=True
     )
+
+
+def _action_input(action: ActionExecution) -> Any:
+    """Return the input an action runs with (secret values included)."""
+    return action.run_input if action.run_input is not None else action.input
 
 
 def _run_context(action: ActionExecution, services: Any = None) -> Any:

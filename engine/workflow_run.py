@@ -370,6 +370,12 @@ class WorkflowRun:
             input=action_input,
             is_async=resolved.is_async,
         )
+        redact = getattr(resolved.descriptor, "redact_input", None)
+        if redact is not None:
+            shown = redact(action_input)
+            if shown != action_input:
+                action.input = shown
+                action.run_input = action_input
         # Kept on the object (not a column) so the executor need not resolve
         # the name again.
         action.resolved = resolved  # type: ignore[attr-defined]

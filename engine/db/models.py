@@ -143,7 +143,11 @@ class ActionExecution(Base):
     #: Position in the with-items list, 0 for a plain task.
     item_index: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[str] = mapped_column(String(20))
+    #: Input as shown (API, CLI, report): secret parameters redacted.
     input: Mapped[Any] = mapped_column(JSON, default=dict, nullable=True)
+    #: The input the action runs with, kept only when it holds secret
+    #: parameters; never returned by the API or the CLI.
+    run_input: Mapped[Any] = mapped_column(JSON, default=None, nullable=True)
     output: Mapped[Any] = mapped_column(JSON, default=None, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     is_async: Mapped[bool] = mapped_column(default=False)

@@ -10,9 +10,11 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from sqlalchemy import select, update
+
+from action_sdk import Secret
 
 from engine.db.models import ActionExecution, utcnow
 
@@ -221,3 +223,45 @@ def test_async_action_is_started_then_completed(
         assert "refused" in outcome.task("t").state_info
     finally:
         core.close()
+
+
+def test_secret_input_is_not_stored_or_returned(
+    database: Any, outcome_of: Callable[[str], Any]
+) -> None:
+    import plugins.std
+    from action_sdk import action, hookimpl
+    from engine.core import EngineCore
+    from registry.discovery import catalog_from_plugins
+
+    seen: list[str] = []
+
+    class LoginPlugin:
+        @hookimpl
+        def levante_actions(self) -> list[Any]:
+            @action(name="probe.login")
+            def login(user: str, password: Annotated[str, Secret]) -> str:
+                """Log in and echo what was used."""
+                seen.append(password)
+                return f"{user} logged in with {password}"
+
+            return [login]
+
+    catalog = catalog_from_plugins({"std": plugins.std.plugin, "login": LoginPlugin()})
+    core = EngineCore(database, catalog)
+    try:
+        text = (
+            "version: '2.0'\nwf:\n  tasks:\n    t:\n      action: probe.login\n"
+            "      input:\n        user: ops\n        password: hunter2-secret\n"
+        )
+        execution_id = core.start(text)
+        core.run(execution_id, timeout=10)
+    finally:
+        core.close()
+    assert seen == ["hunter2-secret"]
+    outcome = outcome_of(execution_id)
+    assert outcome.execution.state == "SUCCESS"
+    assert "hunter2-secret" not in str(outcome.task("t").result)
+    with database.sessions() as session:
+        row = session.scalars(select(ActionExecution)).one()
+        assert row.input["password"] != "hunter2-secret"
+        assert "hunter2-secret" not in str(row.output)
