@@ -548,25 +548,39 @@ class WorkflowRun:
             self.attempt_done(task, task_spec, True, results, None)
 
     def item_results(self, task: TaskExecution, count: int) -> list[Any]:
-        rows = self.session.execute(
-            select(ActionExecution.item_index, ActionExecution.output)
-            .where(ActionExecution.task_id == task.id)
-            .where(ActionExecution.state.in_(states.COMPLETED))
-        ).all()
+        """Return each item's result from its latest completed run, in item order."""
         results: list[Any] = [None] * count
-        for index, output in rows:
-            if 0 <= index < count:
-                results[index] = output
-        children = self.session.execute(
-            select(Execution.params, Execution.output, Execution.state).where(
-                Execution.parent_task_id == task.id
-            )
-        ).all()
-        for params, output, state in children:
-            index = (params or {}).get("item_index", 0)
+        for index, (state, output) in self.latest_item_runs(task).items():
             if 0 <= index < count and state in states.COMPLETED:
                 results[index] = output
         return results
+
+    def latest_item_runs(self, task: TaskExecution) -> dict[int, tuple[str, Any]]:
+        """Map each with-items index to the state and output of its latest run.
+
+        An item runs again after a rerun without reset, so older runs of the
+        same index (action executions or sub-workflows) are overridden.
+        """
+        runs: list[tuple[Any, int, str, Any]] = []
+        actions = self.session.execute(
+            select(
+                ActionExecution.created_at,
+                ActionExecution.item_index,
+                ActionExecution.state,
+                ActionExecution.output,
+            ).where(ActionExecution.task_id == task.id)
+        )
+        for created_at, index, state, output in actions:
+            runs.append((created_at, index, state, output))
+        children = self.session.execute(
+            select(
+                Execution.created_at, Execution.params, Execution.state, Execution.output
+            ).where(Execution.parent_task_id == task.id)
+        )
+        for created_at, params, state, output in children:
+            runs.append((created_at, (params or {}).get("item_index", 0), state, output))
+        runs.sort(key=lambda run: run[0])
+        return {index: (state, output) for _, index, state, output in runs}
 
     # ------------------------------------------------------------ results
 
@@ -1220,23 +1234,13 @@ class WorkflowRun:
             parent.active_tasks += 1
 
     def unfinished_items(self, task: TaskExecution, count: int) -> list[int]:
-        """Indexes of with-items items whose latest run did not succeed."""
-        latest: dict[int, str] = {}
-        rows = self.session.execute(
-            select(ActionExecution.item_index, ActionExecution.state)
-            .where(ActionExecution.task_id == task.id)
-            .order_by(ActionExecution.created_at)
-        ).all()
-        for index, state in rows:
-            latest[index] = state
-        children = self.session.execute(
-            select(Execution.params, Execution.state)
-            .where(Execution.parent_task_id == task.id)
-            .order_by(Execution.created_at)
-        ).all()
-        for params, state in children:
-            latest[(params or {}).get("item_index", 0)] = state
-        return [i for i in range(count) if latest.get(i) != states.SUCCESS]
+        """Return the with-items indexes whose latest run did not succeed."""
+        latest = self.latest_item_runs(task)
+        return [
+            index
+            for index in range(count)
+            if latest.get(index, (None, None))[0] != states.SUCCESS
+        ]
 
     def children(self, *wanted: str) -> list[Execution]:
         """Sub-workflow executions started by this execution's tasks."""
