@@ -1075,7 +1075,7 @@ def lock_execution(session: Session, execution_id: str) -> Execution | None:
     """Load an execution and lock its row until the transaction ends.
 
     On PostgreSQL this serializes events of one execution across processes;
-    SQLite's write transaction already holds the whole database.
+    SQLite's write transaction already locks the whole database.
     """
     return session.get(
         Execution, execution_id, with_for_update=True, populate_existing=True

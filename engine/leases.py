@@ -4,7 +4,7 @@ An executor holds a lease on every action it runs and renews it with
 heartbeats. A lease that runs out means the process died or lost the
 database: another process takes the action over. Rows are picked with
 ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several processes never take the
-same row; on SQLite a write transaction holds the whole database.
+same row; on SQLite a write transaction locks the whole database.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def take(action: ActionExecution, owner: str) -> None:
 
 
 def claim_idle(session: Session, owner: str, limit: int) -> list[ActionExecution]:
-    """Take up to ``limit`` actions that nobody runs yet, oldest first."""
+    """Take up to ``limit`` actions that no process runs yet, oldest first."""
     rows = list(
         session.scalars(
             select(ActionExecution)

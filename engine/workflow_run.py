@@ -198,7 +198,7 @@ class WorkflowRun:
         return self.eval_value(task, value, name.replace("_", "-"))
 
     def safe_rerun(self, task: TaskExecution, task_spec: TaskSpec) -> bool:
-        """Whether the task's action may run again after its executor died."""
+        """Return whether the task's action may run again after its executor died."""
         try:
             return bool(self.eval_policy(task, task_spec, "safe_rerun"))
         except TaskFailure:
@@ -398,7 +398,7 @@ class WorkflowRun:
         """Keep the version and microversions chosen for a task.
 
         Recorded once per task name: later runs of the task (loops, retries,
-        reruns) use the same version unless a rerun asks to resolve again.
+        reruns) use the same version unless a rerun requests a new resolution.
         """
         record = {"action_name": action_name, **resolved.resolution.to_dict()}
         self.execution.resolutions = {
@@ -491,7 +491,7 @@ class WorkflowRun:
     def start_more_items(self, task: TaskExecution, task_spec: TaskSpec) -> None:
         """Start items while the concurrency limit allows.
 
-        Items start in order; ``items_redo`` holds items picked again by a
+        Items start in order; ``items_redo`` lists items picked again by a
         rerun. After an item fails no new item starts, and the task fails
         once the running ones end, as in Mistral.
         """
@@ -1294,9 +1294,9 @@ class WorkflowRun:
     def keep(self, row: Any) -> None:
         """Hold a row for the rest of the transaction.
 
-        The session's identity map references rows weakly, so a row nobody
-        holds is loaded again by the next ``session.get``; keeping a bounded
-        number of them saves those queries in long batches.
+        The session's identity map references rows weakly, so a row that no
+        code references is loaded again by the next ``session.get``. Keeping a
+        bounded number of them saves those queries in long batches.
         """
         keep = self.session.info.setdefault("keep", [])
         if len(keep) < 20_000:

@@ -91,7 +91,7 @@ def error_response(
         text = f"{status} {_title(status)}\n\n{message}\n\n"
         return text, {"Content-Type": "text/plain; charset=UTF-8"}
     elif service_type == "object-store":
-        # Swift answers errors with a short HTML page.
+        # Swift returns errors as a short HTML page.
         html = f"<html><h1>{_title(status)}</h1><p>{message}</p></html>"
         return html, {"Content-Type": "text/html; charset=UTF-8"}
     else:

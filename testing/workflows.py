@@ -85,7 +85,7 @@ class _Canned:
 
 
 class _CannedCatalog:
-    """A plugin catalogue where some names answer with canned results."""
+    """A plugin catalogue where some names return canned results."""
 
     def __init__(self, base: Any, canned: dict[str, _Canned]) -> None:
         self._base = base

@@ -35,7 +35,7 @@ def execution_document(
 
     With ``details`` (``executions show``) it also has the cloud, what was
     resolved for each task (``resolutions``) and, for running tasks, which
-    process holds each action and until when (``leases``).
+    process has the lease on each action and until when (``leases``).
     """
     tasks = session.scalars(
         select(TaskExecution)

@@ -27,7 +27,7 @@ def progress_printer(console: Console) -> Any:
             mark = "[green]ok[/green]" if subject.state == states.SUCCESS else "[red]!![/red]"
             line = f"  {mark} {escape(subject.name)} {styled_state(subject.state)}"
             if subject.state == states.ERROR and subject.state_info:
-                # Escaped: state info holds brackets such as [action_name=x]
+                # Escaped: state info contains brackets such as [action_name=x]
                 # that rich would read as markup and drop.
                 line += f": {escape(subject.state_info.splitlines()[0])}"
             console.print(line, highlight=False)

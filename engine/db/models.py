@@ -145,7 +145,7 @@ class ActionExecution(Base):
     state: Mapped[str] = mapped_column(String(20))
     #: Input as shown (API, CLI, report): secret parameters redacted.
     input: Mapped[Any] = mapped_column(JSON, default=dict, nullable=True)
-    #: The input the action runs with, kept only when it holds secret
+    #: The input the action runs with, kept only when it contains secret
     #: parameters; never returned by the API or the CLI.
     run_input: Mapped[Any] = mapped_column(JSON, default=None, nullable=True)
     output: Mapped[Any] = mapped_column(JSON, default=None, nullable=True)
