@@ -234,6 +234,9 @@ class WorkflowRun:
             parents=parents,
             published={},
             runtime={},
+            # Stamped now, not at flush, so a wait-before timer counted
+            # from this moment never fires before created_at + delay.
+            created_at=utcnow(),
         )
         self.session.add(task)
         self.keep(task)
