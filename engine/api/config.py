@@ -7,6 +7,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.api.keystone import KeystoneAuth
 
 #: Environment variable with the API tokens: ``tokA=projA,tokB=projB``.
 TOKENS_ENV = "LEVANTE_API_TOKENS"
@@ -25,16 +29,34 @@ class TokenConfigError(ValueError):
 
 @dataclass(frozen=True)
 class ApiConfig:
-    """Settings of one API application."""
+    """Settings of one API application.
 
-    #: Bearer token to project id. Empty: no authentication, project "".
+    Requests authenticate with the configured ``tokens`` or, when
+    ``keystone`` is set, with Keystone tokens; the two modes are exclusive.
+    Without either the API is open and every request works in project "".
+
+    Raises:
+        TokenConfigError: both tokens and Keystone are configured.
+    """
+
+    #: Bearer token to project id. Empty: no static tokens.
     tokens: Mapping[str, str] = field(default_factory=dict)
     #: Largest accepted request body, in bytes.
     max_body_size: int = DEFAULT_MAX_BODY_SIZE
+    #: Keystone token validation; the token's project becomes the request's.
+    keystone: KeystoneAuth | None = None
+
+    def __post_init__(self) -> None:
+        if self.tokens and self.keystone is not None:
+            raise TokenConfigError(
+                "API tokens and Keystone authentication cannot be combined; "
+                f"unset {TOKENS_ENV} and drop --tokens-file, or leave out "
+                "--auth keystone"
+            )
 
     @property
     def authenticated(self) -> bool:
-        return bool(self.tokens)
+        return bool(self.tokens) or self.keystone is not None
 
 
 def parse_tokens(text: str, source: str) -> dict[str, str]:

@@ -1,12 +1,14 @@
 """Values routes receive: the caller's project and the engine.
 
-The project comes from the bearer token. Without configured tokens the API
-is open and every caller works in project "".
+The project comes from the bearer token: a configured static token, or in
+Keystone mode the project a Keystone token is scoped to. Without either the
+API is open and every caller works in project "".
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
@@ -14,13 +16,20 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from engine.api.config import ApiConfig
 from engine.api.errors import ApiError
+from engine.api.keystone import KeystoneAuth, KeystoneUnavailable, TokenRejected
 from engine.core import EngineCore
+
+log = logging.getLogger(__name__)
 
 _bearer = HTTPBearer(
     auto_error=False,
     description="A token from LEVANTE_API_TOKENS or the --tokens-file of the "
-    "service; it selects the project the request works in.",
+    "service, or a Keystone token when the service runs with --auth keystone; "
+    "it selects the project the request works in.",
 )
+
+#: Header that OpenStack clients send Keystone tokens in.
+AUTH_TOKEN_HEADER = "X-Auth-Token"
 
 
 def api_config(request: Request) -> ApiConfig:
@@ -36,9 +45,13 @@ def caller_project(
 
     Raises:
         ApiError: 401 when tokens are configured and the request has no token
-            or one that is not configured.
+            or one that is not configured; in Keystone mode see
+            ``keystone_project``.
     """
-    tokens = api_config(request).tokens
+    config = api_config(request)
+    if config.keystone is not None:
+        return keystone_project(request, credentials, config.keystone)
+    tokens = config.tokens
     if not tokens:
         return ""
     if credentials is None:
@@ -60,6 +73,63 @@ def caller_project(
             401, "unauthorized", "The bearer token is not valid", "Authorization"
         )
     return project
+
+
+def keystone_project(
+    request: Request,
+    credentials: HTTPAuthorizationCredentials | None,
+    keystone: KeystoneAuth,
+) -> str:
+    """Return the project of the request's Keystone token.
+
+    The token is read from ``X-Auth-Token``, else from ``Authorization:
+    Bearer``.
+
+    Raises:
+        ApiError: 401 when the token is missing, invalid, expired or not
+            scoped to a project; 403 when it lacks every required role; 503
+            when Keystone cannot validate it.
+    """
+    token = request.headers.get(AUTH_TOKEN_HEADER)
+    if not token and credentials is not None:
+        token = credentials.credentials
+    if not token:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "Authentication required: send a Keystone token in "
+            f"'{AUTH_TOKEN_HEADER}: TOKEN' or 'Authorization: Bearer TOKEN'",
+            AUTH_TOKEN_HEADER,
+        )
+    try:
+        info = keystone.validate(token)
+    except TokenRejected as error:
+        log.info("rejected a Keystone token on %s: %s", request.url.path, error)
+        raise ApiError(401, "unauthorized", str(error), AUTH_TOKEN_HEADER) from None
+    except KeystoneUnavailable:
+        # KeystoneAuth has logged the cause, at most once a minute.
+        raise ApiError(
+            503,
+            "service_unavailable",
+            "The token cannot be validated because Keystone is unavailable; "
+            "retry later",
+        ) from None
+    if not keystone.allows(info):
+        roles = ", ".join(keystone.required_roles)
+        log.info(
+            "rejected user %s on project %s: none of the required roles %s",
+            info.user_id,
+            info.project_id,
+            roles,
+        )
+        raise ApiError(
+            403,
+            "forbidden",
+            f"The token has none of the roles this service requires ({roles}) "
+            f"on project {info.project_id}; ask an administrator for one",
+            AUTH_TOKEN_HEADER,
+        )
+    return info.project_id
 
 
 def engine_core(request: Request) -> EngineCore:

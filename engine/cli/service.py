@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from engine.cli.errors import InvalidInput
 from engine.cli.settings import Settings, pass_settings
 
+if TYPE_CHECKING:
+    from engine.api.config import ApiConfig
+
+log = logging.getLogger(__name__)
+
 
 def service_options(command: Any) -> Any:
-    """Add the listening, database and token options shared by serve and api."""
+    """Add the listening, database and authentication options of serve and api."""
     for option in reversed(_OPTIONS):
         command = option(command)
     return command
@@ -45,6 +51,49 @@ _OPTIONS = [
         help="File of token=project lines; replaces LEVANTE_API_TOKENS.",
     ),
     click.option(
+        "--auth",
+        type=click.Choice(["tokens", "keystone"]),
+        default="tokens",
+        show_default=True,
+        envvar="LEVANTE_API_AUTH",
+        help="How requests authenticate: 'tokens' checks --tokens-file or "
+        "LEVANTE_API_TOKENS (none configured: open API); 'keystone' validates "
+        "Keystone tokens and uses each token's project. The two are exclusive. "
+        "Environment: LEVANTE_API_AUTH.",
+    ),
+    click.option(
+        "--keystone-url",
+        metavar="URL",
+        envvar="LEVANTE_KEYSTONE_URL",
+        help="Keystone that validates tokens, such as "
+        "https://keystone.example.org:5000/v3; defaults to the auth URL of the "
+        "service credentials. Environment: LEVANTE_KEYSTONE_URL.",
+    ),
+    click.option(
+        "--keystone-cloud",
+        metavar="NAME",
+        help="clouds.yaml entry with the service's own credentials, which "
+        "Keystone requires to validate tokens; defaults to OS_CLOUD, else the "
+        "OS_* variables.",
+    ),
+    click.option(
+        "--keystone-role",
+        "keystone_roles",
+        metavar="ROLE",
+        multiple=True,
+        help="Role a token needs on its project, compared case-insensitively; "
+        "repeat to accept any of several roles. Default: any role.",
+    ),
+    click.option(
+        "--keystone-cache-seconds",
+        type=click.IntRange(0),
+        default=300,
+        show_default=True,
+        help="Maximum time, in seconds, a validated Keystone token is reused "
+        "without asking Keystone; a revoked token keeps working this long. "
+        "Tokens are never reused within 30 s of their expiry. 0 turns the cache off.",
+    ),
+    click.option(
         "--max-body-size",
         type=click.IntRange(1),
         default=None,
@@ -63,15 +112,19 @@ def serve(
     serve_db_url: str | None,
     tokens_file: Path | None,
     max_body_size: int | None,
+    **auth: Any,
 ) -> None:
     """Run the REST API and the engine in one process until stopped.
 
     Tokens come from --tokens-file or LEVANTE_API_TOKENS
     ("tokA=projA,tokB=projB"); each token selects a project. With no
     tokens the API needs no authentication and everything is in project "".
+    With --auth keystone, Keystone validates each request's X-Auth-Token
+    and the token's project is the request's project.
     Stops on Ctrl-C or SIGTERM.
     """
-    _run(settings, host, port, serve_db_url, tokens_file, max_body_size, executor=True)
+    config = api_config(tokens_file, max_body_size, **auth)
+    _run(settings, host, port, serve_db_url, config, executor=True)
 
 
 @click.command("api")
@@ -84,6 +137,7 @@ def api(
     serve_db_url: str | None,
     tokens_file: Path | None,
     max_body_size: int | None,
+    **auth: Any,
 ) -> None:
     """Run the REST API without running actions, until stopped.
 
@@ -91,7 +145,66 @@ def api(
     here are run by 'levante executor' processes. This process still fires
     timers and takes over abandoned actions, like 'levante engine'.
     """
-    _run(settings, host, port, serve_db_url, tokens_file, max_body_size, executor=False)
+    config = api_config(tokens_file, max_body_size, **auth)
+    _run(settings, host, port, serve_db_url, config, executor=False)
+
+
+def api_config(
+    tokens_file: Path | None,
+    max_body_size: int | None,
+    *,
+    auth: str = "tokens",
+    keystone_url: str | None = None,
+    keystone_cloud: str | None = None,
+    keystone_roles: tuple[str, ...] = (),
+    keystone_cache_seconds: int = 300,
+) -> ApiConfig:
+    """Build the API settings from the options of serve and api.
+
+    Raises:
+        InvalidInput: the token configuration is invalid, Keystone options
+            are given without --auth keystone, static tokens are given with
+            it, or the Keystone URL or service credentials are unusable.
+    """
+    from engine.api.config import TOKENS_ENV, ApiConfig, TokenConfigError, load_tokens
+
+    try:
+        tokens = load_tokens(tokens_file)
+    except TokenConfigError as error:
+        raise InvalidInput(str(error)) from None
+    sizes = {} if max_body_size is None else {"max_body_size": max_body_size}
+    if auth != "keystone":
+        if keystone_url or keystone_cloud or keystone_roles:
+            raise InvalidInput(
+                "--keystone-url, LEVANTE_KEYSTONE_URL, --keystone-cloud and "
+                "--keystone-role need --auth keystone"
+            )
+        return ApiConfig(tokens=tokens, **sizes)
+    if tokens or tokens_file is not None:
+        source = f"--tokens-file {tokens_file}" if tokens_file else TOKENS_ENV
+        raise InvalidInput(
+            f"--auth keystone cannot be combined with static tokens from "
+            f"{source}; remove them or use --auth tokens"
+        )
+    from engine.api.keystone import KeystoneConfigError, build_keystone_auth
+
+    cloud = keystone_cloud or os.environ.get("OS_CLOUD") or None
+    try:
+        keystone = build_keystone_auth(
+            keystone_url,
+            cloud,
+            required_roles=keystone_roles,
+            cache_seconds=keystone_cache_seconds,
+        )
+    except KeystoneConfigError as error:
+        raise InvalidInput(str(error)) from None
+    roles = ", ".join(keystone.required_roles) or "any role"
+    log.info(
+        "API authentication: Keystone tokens validated at %s, required role: %s",
+        keystone.url,
+        roles,
+    )
+    return ApiConfig(keystone=keystone, **sizes)
 
 
 def _run(
@@ -99,21 +212,12 @@ def _run(
     host: str,
     port: int,
     serve_db_url: str | None,
-    tokens_file: Path | None,
-    max_body_size: int | None,
+    config: ApiConfig,
     *,
     executor: bool,
 ) -> None:
-    from engine.api.config import ApiConfig, TokenConfigError, load_tokens
     from engine.api.service import ServiceOptions, run_service
 
-    try:
-        tokens = load_tokens(tokens_file)
-    except TokenConfigError as error:
-        raise InvalidInput(str(error)) from None
-    config = ApiConfig(tokens=tokens)
-    if max_body_size is not None:
-        config = ApiConfig(tokens=tokens, max_body_size=max_body_size)
     root = logging.getLogger()
     if root.level > logging.INFO:
         root.setLevel(logging.INFO)
