@@ -58,8 +58,10 @@ class ContextCache:
         self._entries.clear()
 
 
-#: ``(parents, published)`` of one task execution, by id.
-TaskLinks = Callable[[str], tuple[list[str], Mapping[str, Any]]]
+#: ``(parents, published, final)`` of one task execution, by id. A task is
+#: final when its published data can no longer change: a rerun or another
+#: round of a join replaces what a task in ERROR or a join task published.
+TaskLinks = Callable[[str], tuple[list[str], Mapping[str, Any], bool]]
 
 
 def outbound_context(
@@ -71,41 +73,63 @@ def outbound_context(
     """Rebuild the outbound context of a task from its ancestors.
 
     Walks up through parents without recursion, so a chain of thousands of
-    tasks does not hit Python's recursion limit.
+    tasks does not hit Python's recursion limit. Only final tasks go into
+    ``cache``: the context of a task that may run again is rebuilt per call,
+    so no process keeps one from before a rerun.
     """
     cached = cache.get(task_id)
     if cached is not None:
         return cached
     # Depth-first post-order over the ancestors that are not cached yet.
+    built: dict[str, dict[str, Any]] = {}
     stack: list[tuple[str, bool]] = [(task_id, False)]
-    pending: dict[str, tuple[list[str], Mapping[str, Any]]] = {}
+    pending: dict[str, tuple[list[str], Mapping[str, Any], bool]] = {}
+
+    def known(current: str) -> bool:
+        return current in built or cache.get(current) is not None
+
     while stack:
         current, expanded = stack.pop()
-        if cache.get(current) is not None:
+        if known(current):
             continue
         if current not in pending:
             pending[current] = links(current)
-        parents, published = pending[current]
+        parents, published, final = pending[current]
         if not expanded:
             stack.append((current, True))
-            stack.extend((p, False) for p in parents if cache.get(p) is None)
+            stack.extend((p, False) for p in parents if not known(p))
             continue
-        inbound = inbound_from(parents, initial, cache)
-        cache.put(current, merge(inbound, published) if published else inbound)
-    result = cache.get(task_id)
+        inbound = inbound_from(parents, initial, cache, built)
+        context = merge(inbound, published) if published else inbound
+        if final:
+            cache.put(current, context)
+        else:
+            built[current] = context
+    result = built.get(task_id)
+    if result is None:
+        result = cache.get(task_id)
     assert result is not None
     return result
 
 
 def inbound_from(
-    parents: list[str], initial: Mapping[str, Any], cache: ContextCache
+    parents: list[str],
+    initial: Mapping[str, Any],
+    cache: ContextCache,
+    built: Mapping[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Merge the cached outbound contexts of ``parents`` in arrival order."""
+    """Merge the outbound contexts of ``parents`` in arrival order.
+
+    Each parent's context comes from ``built`` (contexts not cached because
+    the task may run again) or from ``cache``.
+    """
     if not parents:
         return dict(initial)
     context: dict[str, Any] = {}
     for parent in parents:
-        parent_context = cache.get(parent)
+        parent_context = built.get(parent) if built else None
+        if parent_context is None:
+            parent_context = cache.get(parent)
         if parent_context is None:
             raise KeyError(parent)
         context = merge(context, parent_context) if context else parent_context

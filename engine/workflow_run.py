@@ -141,18 +141,23 @@ class WorkflowRun:
         )
         return self.session.scalars(query).first()
 
-    def task_links(self, task_id: str) -> tuple[list[str], Mapping[str, Any]]:
+    def task_links(self, task_id: str) -> tuple[list[str], Mapping[str, Any], bool]:
         task = self.get_task(task_id)
         if task is None:
             raise LookupError(f"task execution {task_id} not found")
-        return list(task.parents or []), task.published or {}
+        # A task in ERROR may be rerun and a join may run another round, so
+        # what they published can still change.
+        final = task.state == states.SUCCESS and self.spec.tasks[task.name].join is None
+        return list(task.parents or []), task.published or {}, final
 
     def inbound_context(self, task: TaskExecution) -> dict[str, Any]:
         parents = list(task.parents or [])
         cache = self.core.contexts
-        for parent in parents:
-            outbound_context(parent, {}, self.task_links, cache)
-        return inbound_from(parents, {}, cache)
+        contexts = {
+            parent: outbound_context(parent, {}, self.task_links, cache)
+            for parent in parents
+        }
+        return inbound_from(parents, {}, cache, contexts)
 
     def outbound_context(self, task: TaskExecution) -> dict[str, Any]:
         inbound = self.inbound_context(task)
@@ -698,6 +703,11 @@ class WorkflowRun:
         was_waiting = task.state == states.WAITING
         task.state = state
         task.state_info = state_info
+        earlier = (task.runtime or {}).get("results")
+        if earlier:
+            # A join in its second or later round: Mistral 23 shows the
+            # results of all its successful runs.
+            result = [*earlier, result]
         keep = task_spec.keep_result
         task.result = result if keep is not False else None
         task.finished_at = utcnow()
@@ -886,11 +896,16 @@ class WorkflowRun:
             return len(inbound.get(task_spec.name, ()))
         return int(task_spec.join or 1)
 
-    def waiting_join(self, task_spec: TaskSpec) -> TaskExecution | None:
+    def waiting_join(self, task_spec: TaskSpec, source: str) -> TaskExecution | None:
         """Return the join's waiting task execution, creating it on first use.
 
-        Returns None when the join already ran: as in Mistral, branches that
-        arrive after a partial join (``join: 2`` of three) change nothing.
+        ``source`` is the name of the inbound task that arrived or ended
+        without leading to the join. When the join already ran, a task that
+        took part in that round starts another round, because a loop led
+        back to it. Returns None for a branch that arrives after a partial
+        join (``join: 2`` of three) ran: that branch changes nothing.
+        Mistral 23 leaves such a late join waiting forever, so the execution
+        never ends there.
         """
         # Joins seen in this transaction, so a wide join costs no query per
         # arriving branch.
@@ -900,15 +915,46 @@ class WorkflowRun:
         if join is None:
             join = self.latest_task(task_spec.name)
         if join is not None and join.state != states.WAITING:
-            return None
+            runtime = join.runtime or {}
+            took_part = source in runtime.get("arrived", ()) or source in runtime.get(
+                "dead", ()
+            )
+            if join.state not in states.COMPLETED or not took_part:
+                return None
+            self.next_join_round(join)
         if join is None:
             join = self.schedule_task(task_spec, parents=[], state=states.WAITING)
             join.runtime = {"arrived": [], "dead": []}
         joins[key] = join
         return join
 
+    def next_join_round(self, join: TaskExecution) -> None:
+        """Set a completed join back to WAITING for the branches of a new round.
+
+        As in Mistral 23, the join keeps its one task execution, and from the
+        second run on its result is the list of the results of every run that
+        succeeded, oldest first.
+        """
+        runtime = join.runtime or {}
+        results = list(runtime.get("results", ()))
+        if join.state == states.SUCCESS:
+            # From the second round on, the stored result already is that
+            # list with the latest run's result last.
+            latest = join.result[-1] if results and join.result else join.result
+            results.append(latest)
+        join.runtime = {"arrived": [], "dead": [], "results": results}
+        join.state = states.WAITING
+        join.state_info = None
+        join.parents = []
+        join.published = {}
+        join.processed = False
+        join.error_handled = False
+        join.has_next = False
+        join.finished_at = None
+        join.items = None
+
     def arrive_at_join(self, task: TaskExecution, task_spec: TaskSpec) -> None:
-        join = self.waiting_join(task_spec)
+        join = self.waiting_join(task_spec, task.name)
         if join is None:
             return
         # Appended in place and flagged, so a wide join does not copy its
@@ -925,7 +971,7 @@ class WorkflowRun:
 
     def dead_branch(self, task: TaskExecution, task_spec: TaskSpec) -> None:
         """Record that ``task`` finished without leading to a join."""
-        join = self.waiting_join(task_spec)
+        join = self.waiting_join(task_spec, task.name)
         if join is None:
             return
         dead = [*join.runtime.get("dead", []), task.name]
