@@ -53,8 +53,12 @@ def start_and_kill(tmp_path: Path, database_url: str, safe: bool) -> str:
 
     db = Database(database_url, create=False)
     try:
-        deadline = time.monotonic() + 20
+        # Generous, because a loaded CI machine starts Python slowly.
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
+            if child.poll() is not None:
+                errors = child.stderr.read().decode(errors="replace")  # type: ignore[union-attr]
+                raise AssertionError(f"the child exited with {child.returncode}: {errors}")
             with db.sessions() as session:
                 running = session.scalars(
                     select(ActionExecution).where(ActionExecution.state == "RUNNING")
