@@ -8,6 +8,7 @@ how the engine itself grows.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -40,15 +41,18 @@ def fit_line(sizes: Sequence[int], seconds: Sequence[float]) -> LinearFit:
 
     Raises ValueError with fewer than two distinct sizes.
     """
-    import numpy
-
     if len(set(sizes)) < 2:
         raise ValueError(f"a line needs at least two distinct sizes, got {list(sizes)}")
-    x = numpy.asarray(sizes, dtype=float)
-    y = numpy.asarray(seconds, dtype=float)
-    slope, intercept = numpy.polyfit(x, y, 1)
-    residual = float(numpy.sum((y - (slope * x + intercept)) ** 2))
-    total = float(numpy.sum((y - y.mean()) ** 2))
+    # The standard library's least squares, so fitting works without the
+    # optional numpy and matplotlib that only the plot needs.
+    slope, intercept = statistics.linear_regression(
+        [float(size) for size in sizes], [float(value) for value in seconds]
+    )
+    mean = statistics.fmean(seconds)
+    residual = sum(
+        (value - (slope * size + intercept)) ** 2 for size, value in zip(sizes, seconds)
+    )
+    total = sum((value - mean) ** 2 for value in seconds)
     r_squared = 1.0 - residual / total if total > 0 else 1.0
     return LinearFit(
         list(sizes), list(seconds), float(slope), float(intercept), r_squared

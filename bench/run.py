@@ -10,6 +10,7 @@ on Mistral 23.0.0 and prints Mistral's time over Levante's.
 from __future__ import annotations
 
 import fnmatch
+import importlib.util
 import json
 import os
 import shutil
@@ -252,6 +253,13 @@ def run_suite(options: Options, console: Console | None = None) -> dict[str, Any
         console = Console() if sys.stdout.isatty() else Console(width=150)
     check_options(options)
     scenarios = select_scenarios(options)
+    if options.plot and importlib.util.find_spec("matplotlib") is None:
+        # Checked before the runs, so a long suite does not end in an
+        # ImportError after the measurements.
+        raise BenchError(
+            "--plot needs matplotlib: install the bench extra "
+            "(pip install -e '.[bench]') or pass --no-plot"
+        )
     folder = scenario_folder(options, scenarios)
     started_at = datetime.now(UTC)
     name = (

@@ -9,8 +9,6 @@ import pytest
 
 from bench.growth import fit_families, fit_line, plot_growth
 
-pytest.importorskip("numpy", reason="the bench extra (numpy, matplotlib) is missing")
-
 
 def run_record(family: str, size: int, **changes: Any) -> dict[str, Any]:
     record = {
@@ -69,7 +67,7 @@ def test_families_only_wanted() -> None:
 
 
 def test_plot_writes_png(tmp_path: Path) -> None:
-    pytest.importorskip("matplotlib")
+    pytest.importorskip("matplotlib", reason="the plot needs the bench extra (matplotlib)")
     records = [
         run_record(family, size) for family in ("chain", "join") for size in (1, 2, 3)
     ]

@@ -68,3 +68,22 @@ def test_mistral_command_skips_validation() -> None:
 def test_levante_command_names_database() -> None:
     command = levante_command(Options(database="pg"), Path("join-5.yaml"), None)
     assert command[command.index("--database") + 1] == "postgresql"
+
+
+def test_plot_without_matplotlib_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+
+    def find_spec(name: str, *args: object) -> object:
+        return None if name == "matplotlib" else real_find_spec(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    result = CliRunner().invoke(
+        main, ["--only", "chain-100", "--results-dir", str(tmp_path), "--plot"]
+    )
+    assert result.exit_code == 2
+    assert "--plot needs matplotlib" in result.output
+    assert list(tmp_path.iterdir()) == []
