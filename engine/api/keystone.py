@@ -35,7 +35,7 @@ DEFAULT_CACHE_SECONDS = 300
 #: Maximum number of tokens in the cache. The least recently used go first.
 DEFAULT_CACHE_SIZE = 10_000
 #: A cached token is dropped this long before Keystone's ``expires_at``, so
-#: a request never starts with a token that expires while it runs.
+#: that the cache never reuses a token that is about to expire.
 EXPIRY_MARGIN = timedelta(seconds=30)
 #: Seconds to wait for Keystone to connect, and again for its response.
 DEFAULT_TIMEOUT = 10.0
@@ -150,7 +150,7 @@ class KeystoneAuth:
         cache_seconds: maximum time a validated token is reused; 0 turns
             the cache off.
         cache_size: most tokens kept in the cache.
-        timeout: seconds to wait for Keystone to connect and to answer.
+        timeout: seconds to wait for Keystone to connect, and again to respond.
         clock: returns the current UTC time (tests replace it).
     """
 
@@ -273,8 +273,8 @@ class KeystoneAuth:
         if response.status_code != 200:
             self._warn(
                 f"Keystone returned status {response.status_code} for a token "
-                "validation; a 403 means the service user lacks the role that "
-                "Keystone's identity:validate_token policy requires"
+                "validation; a 403 means the service user lacks a role that "
+                "Keystone's identity:validate_token policy accepts, such as service"
             )
             raise KeystoneUnavailable(
                 f"Keystone returned status {response.status_code}"
