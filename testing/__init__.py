@@ -3,8 +3,9 @@
 The classes here work without pytest. `FakeCloud` serves a fake OpenStack
 cloud of one release through `responses`. `CloudRecorder` records HTTP
 exchanges with a real cloud into a cassette and replays them.
-`WorkflowRunner` runs workflows in-process with canned actions, and
-`ActionRunner` resolves and runs one action as the engine does. The pytest
+`WorkflowRunner` runs workflows in-process with canned actions, with no
+cloud or on a fake or recorded one, and `ActionRunner` resolves and runs
+one action as the engine does. The pytest
 fixtures that wrap them live in `testing.pytest_plugin`, which pytest loads
 through the `pytest11` entry point.
 """

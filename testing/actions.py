@@ -295,8 +295,7 @@ class ActionRunner:
         run_context = self._context(resolution, context or RunContext())
         facts = (_with_pin(name, pin), resolution, run_context, values)
         label = _label(resolution)
-        for listener in list(_run_listeners):
-            listener(resolution)
+        notify_run_listeners(resolution)
         try:
             value = descriptor.run(values, run_context)
         except ActionError as error:
@@ -376,9 +375,17 @@ class ActionRunner:
 def add_run_listener(listener: RunListener) -> None:
     """Call ``listener`` before any ``ActionRunner`` in this process runs an action.
 
-    The support matrix uses it to learn which action versions a test ran.
+    A ``WorkflowRunner`` calls it too, after a run on a cloud, once for each
+    installed action version that ran and was not replaced. The support
+    matrix uses it to learn which action versions a test ran.
     """
     _run_listeners.append(listener)
+
+
+def notify_run_listeners(resolution: Resolution) -> None:
+    """Call every listener added with ``add_run_listener`` with a resolution."""
+    for listener in list(_run_listeners):
+        listener(resolution)
 
 
 def remove_run_listener(listener: RunListener) -> None:

@@ -125,6 +125,11 @@ class FakeCloud:
     # Queries
 
     @property
+    def started(self) -> bool:
+        """Whether the cloud serves requests now."""
+        return self._started
+
+    @property
     def calls(self) -> list[responses.Call]:
         """Every request this cloud saw, in order, with its response."""
         if self._started:

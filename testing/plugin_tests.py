@@ -189,9 +189,10 @@ def covered_versions(
 def credited_versions(declared: Sequence[str], ran: set[str]) -> list[str]:
     """Return the declared versions that a test's outcome counts for.
 
-    For an action that the test ran through an ``ActionRunner``, only the
-    versions that ran count, so a test marked ``name@1`` that ran 1.1.0 does
-    not count for 1.0.0. Other declared actions count as declared.
+    For an action that the test ran through an ``ActionRunner``, or in a
+    ``WorkflowRunner`` run on a cloud, only the versions that ran count, so
+    a test marked ``name@1`` that ran 1.1.0 does not count for 1.0.0. Other
+    declared actions count as declared.
     """
     ran_names = {version.partition("==")[0] for version in ran}
     return [
@@ -239,7 +240,8 @@ class _Recorder:
         self.all_versions = sorted({v for versions in plan.values() for v in versions})
         self.selected: dict[str, tuple[str | None, list[str]]] = {}
         self.outcomes: dict[str, str] = {}
-        #: Action versions each test ran through an ActionRunner.
+        #: Action versions each test ran through an ActionRunner or in a
+        #: WorkflowRunner run on a cloud.
         self.ran: dict[str, set[str]] = {}
         self.current: str | None = None
 

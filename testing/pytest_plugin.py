@@ -9,7 +9,8 @@ environment with Levante installed loads it. Fixtures:
 - `fake_cloud_factory`: builds more started clouds, each on its own ports;
 - `cloud_recorder`: records HTTP exchanges with a real cloud, or replays them;
 - `workflow_runner`: a `WorkflowRunner` that runs workflows in-process on an
-  in-memory database, with actions replaceable by canned results;
+  in-memory database, with actions replaceable by canned results, with no
+  cloud or on a fake or recorded one (`run(text, cloud=fake_cloud)`);
 - `action_runner`: an `ActionRunner` that resolves and runs one installed
   action as the engine does, on a fake cloud or explicit service versions.
 
@@ -167,14 +168,17 @@ def cloud_recorder(request: pytest.FixtureRequest) -> Iterator[CloudRecorder]:
 
 
 @pytest.fixture
-def workflow_runner() -> WorkflowRunner:
-    """Run workflows in-process; replace actions with ``runner.replace(...)``."""
-    return WorkflowRunner()
+def workflow_runner(_levante_catalog: PluginCatalog) -> WorkflowRunner:
+    """Run workflows in-process; replace actions with ``runner.replace(...)``.
+
+    Pass ``cloud=fake_cloud`` to ``run`` to run on the test's fake cloud.
+    """
+    return WorkflowRunner(_levante_catalog)
 
 
 @pytest.fixture(scope="session")
 def _levante_catalog() -> PluginCatalog:
-    """Load the installed plugins once per session for ``action_runner``."""
+    """Load the installed plugins once per session for the runner fixtures."""
     from registry.discovery import load_plugins
 
     return load_plugins()
