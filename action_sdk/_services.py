@@ -59,6 +59,9 @@ class ServiceClient(Protocol):
     def get(self, path: str, **kwargs: Any) -> ServiceResponse:
         """Send a GET request."""
 
+    def head(self, path: str, **kwargs: Any) -> ServiceResponse:
+        """Send a HEAD request; the response has headers and no body."""
+
     def post(self, path: str, **kwargs: Any) -> ServiceResponse:
         """Send a POST request."""
 

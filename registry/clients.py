@@ -116,6 +116,10 @@ class AdapterServiceClient:
         """Send a GET request."""
         return self.request("GET", path, **kwargs)
 
+    def head(self, path: str, **kwargs: Any) -> requests.Response:
+        """Send a HEAD request."""
+        return self.request("HEAD", path, **kwargs)
+
     def post(self, path: str, **kwargs: Any) -> requests.Response:
         """Send a POST request."""
         return self.request("POST", path, **kwargs)

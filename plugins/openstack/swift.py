@@ -3,10 +3,6 @@
 Results keep swiftclient's shapes, which workflows written for Mistral read:
 listings return ``[headers, items]``, ``get_object`` returns
 ``[headers, content]``, and header names are in lower case.
-
-NOTE: ``ServiceClient`` has no HEAD method, so ``head_account`` and
-``head_container`` read the headers with a GET that lists no items, and there
-is no ``swift.head_object``, because a GET would download the object.
 """
 
 from __future__ import annotations
@@ -123,8 +119,7 @@ def get_account(
 def head_account(context: RunContext) -> dict[str, str]:
     """Return the account headers: container count, bytes used, metadata."""
     client = _client(context)
-    response, _ = _listing_page(client, client.endpoint, {"limit": 0})
-    return lowercase_headers(response.headers)
+    return lowercase_headers(client.head(client.endpoint).headers)
 
 
 @action("swift.get_container", version="1.0.0", requirements=(OBJECT_STORE,))
@@ -173,9 +168,7 @@ def head_container(context: RunContext, container: str) -> dict[str, str]:
         container: Name of the container.
     """
     client = _client(context)
-    url = container_url(client, container)
-    response, _ = _listing_page(client, url, {"limit": 0})
-    return lowercase_headers(response.headers)
+    return lowercase_headers(client.head(container_url(client, container)).headers)
 
 
 @action("swift.put_container", version="1.0.0", requirements=(OBJECT_STORE,))
@@ -254,6 +247,18 @@ def get_object(
                 "set as_base64 to true to download it base64-encoded"
             ) from None
     return [lowercase_headers(response.headers), text]
+
+
+@action("swift.head_object", version="1.0.0", requirements=(OBJECT_STORE,))
+def head_object(context: RunContext, container: str, obj: str) -> dict[str, str]:
+    """Return an object's headers (size, etag, content type, metadata) without its content.
+
+    Args:
+        container: Name of the container.
+        obj: Name of the object.
+    """
+    client = _client(context)
+    return lowercase_headers(client.head(object_url(client, container, obj)).headers)
 
 
 @action("swift.put_object", version="1.0.0", requirements=(OBJECT_STORE,))
@@ -372,6 +377,7 @@ ACTIONS = [
     post_container,
     delete_container,
     get_object,
+    head_object,
     put_object,
     copy_object,
     post_object,

@@ -56,8 +56,8 @@ def openstack_actions(catalog: PluginCatalog) -> list[ActionDescriptor]:
 
 def test_action_count(catalog: PluginCatalog) -> None:
     names = {d.name for d in openstack_actions(catalog)}
-    assert len(names) == 127
-    assert len(openstack_actions(catalog)) == 141
+    assert len(names) == 128
+    assert len(openstack_actions(catalog)) == 142
     prefixes = {name.split(".")[0] for name in names}
     assert prefixes == {
         "nova",

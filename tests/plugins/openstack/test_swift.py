@@ -50,14 +50,11 @@ def test_get_account_full_listing(os_cloud: CloudRun) -> None:
 
 def test_head_account(os_cloud: CloudRun) -> None:
     os_cloud.add(
-        "GET",
-        "object-store",
-        account_url(os_cloud) + "?format=json&limit=0",
-        status=204,
-        headers=ACCOUNT_HEADERS,
+        "HEAD", "object-store", account_url(os_cloud), status=204, headers=ACCOUNT_HEADERS
     )
     headers = os_cloud.run_swift("swift.head_account")
     assert headers["x-account-bytes-used"] == "10"
+    assert os_cloud.last.method == "HEAD"
 
 
 def test_get_container_quotes_name(os_cloud: CloudRun) -> None:
@@ -93,18 +90,26 @@ def test_get_container_full_listing_uses_subdir(os_cloud: CloudRun) -> None:
 
 def test_head_container(os_cloud: CloudRun) -> None:
     os_cloud.add(
-        "GET",
+        "HEAD", "object-store", "/c", status=204, headers={"X-Container-Meta-Owner": "ops"}
+    )
+    headers = os_cloud.run_swift("swift.head_container", {"container": "c"})
+    assert headers["x-container-meta-owner"] == "ops"
+    assert os_cloud.last.method == "HEAD"
+
+
+def test_head_object_reads_no_body(os_cloud: CloudRun) -> None:
+    os_cloud.add(
+        "HEAD",
         "object-store",
-        "/c?format=json&limit=0",
-        json=[],
-        headers={"X-Container-Meta-Owner": "ops"},
+        "/c/dir/a%20b.txt",
+        headers={"Content-Length": "12", "Etag": "abc", "X-Object-Meta-Kind": "log"},
     )
-    assert (
-        os_cloud.run_swift("swift.head_container", {"container": "c"})[
-            "x-container-meta-owner"
-        ]
-        == "ops"
+    headers = os_cloud.run_swift(
+        "swift.head_object", {"container": "c", "obj": "dir/a b.txt"}
     )
+    assert headers["etag"] == "abc"
+    assert headers["x-object-meta-kind"] == "log"
+    assert os_cloud.last.method == "HEAD"
 
 
 @pytest.mark.parametrize(
