@@ -104,7 +104,6 @@ def keystone_project(
     try:
         info = keystone.validate(token)
     except TokenRejected as error:
-        log.info("rejected a Keystone token on %s: %s", request.url.path, error)
         raise ApiError(401, "unauthorized", str(error), AUTH_TOKEN_HEADER) from None
     except KeystoneUnavailable:
         # KeystoneAuth has logged the cause, at most once a minute.
@@ -116,6 +115,7 @@ def keystone_project(
         ) from None
     if not keystone.allows(info):
         roles = ", ".join(keystone.required_roles)
+        # The error handler logs the response; this line adds the user id.
         log.info(
             "rejected user %s on project %s: none of the required roles %s",
             info.user_id,

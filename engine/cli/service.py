@@ -123,6 +123,7 @@ def serve(
     and the token's project is the request's project.
     Stops on Ctrl-C or SIGTERM.
     """
+    _log_at_info_level()
     config = api_config(tokens_file, max_body_size, **auth)
     _run(settings, host, port, serve_db_url, config, executor=True)
 
@@ -145,6 +146,7 @@ def api(
     here are run by 'levante executor' processes. This process still fires
     timers and takes over abandoned actions, like 'levante engine'.
     """
+    _log_at_info_level()
     config = api_config(tokens_file, max_body_size, **auth)
     _run(settings, host, port, serve_db_url, config, executor=False)
 
@@ -207,6 +209,12 @@ def api_config(
     return ApiConfig(keystone=keystone, **sizes)
 
 
+def _log_at_info_level() -> None:
+    root = logging.getLogger()
+    if root.level > logging.INFO:
+        root.setLevel(logging.INFO)
+
+
 def _run(
     settings: Settings,
     host: str,
@@ -218,9 +226,6 @@ def _run(
 ) -> None:
     from engine.api.service import ServiceOptions, run_service
 
-    root = logging.getLogger()
-    if root.level > logging.INFO:
-        root.setLevel(logging.INFO)
     db_url = serve_db_url or settings.db_url
     options = ServiceOptions(host=host, port=port, db_url=db_url, executor=executor)
     run_service(options, config)

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import requests
 import responses
@@ -205,9 +214,9 @@ def test_other_project_gets_404(
     ).json()["id"]
     finish(execution_id)
 
-    shown = client.get(f"/v2/executions/{execution_id}", headers=subject(token_b))
-    assert shown.status_code == 404
-    assert shown.json()["code"] == "not_found"
+    response = client.get(f"/v2/executions/{execution_id}", headers=subject(token_b))
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
     tasks = client.get(f"/v2/executions/{execution_id}/tasks", headers=bearer(token_b))
     assert tasks.status_code == 404
     listed = client.get("/v2/executions", headers=subject(token_b)).json()
@@ -697,3 +706,136 @@ def test_serve_reports_missing_credentials(
     assert result.exit_code == 2
     assert "no service credentials for Keystone" in result.output
     assert started == []
+
+
+# levante serve as a real process, with Keystone over HTTP on 127.0.0.1
+
+#: Seconds to wait for a 200 response of /ready after the service starts.
+START_TIMEOUT = 30.0
+
+
+class HttpRequest:
+    """The parts of a request that FakeKeystone reads."""
+
+    def __init__(self, body: bytes, headers: Any) -> None:
+        self.body = body
+        self.headers = headers
+
+
+def serve_fake_keystone(fake: FakeKeystone) -> ThreadingHTTPServer:
+    """Serve ``fake`` over HTTP on a free port of 127.0.0.1, in a thread."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", 0))
+            self.reply(*fake.issue(HttpRequest(self.rfile.read(length), self.headers)))
+
+        def do_GET(self) -> None:
+            self.reply(*fake.validate(HttpRequest(b"", self.headers)))
+
+        def reply(self, status: int, headers: dict[str, str], body: str) -> None:
+            data = body.encode()
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"levante serve exited with status {process.returncode}")
+        try:
+            if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"levante serve did not become ready within {START_TIMEOUT} s")
+
+
+def test_serve_process_with_keystone(tmp_path: Path) -> None:
+    fake = FakeKeystone()
+    keystone_server = serve_fake_keystone(fake)
+    keystone_url = f"http://127.0.0.1:{keystone_server.server_address[1]}/v3"
+    empty = tmp_path / "clouds.yaml"
+    empty.write_text("clouds: {}\n")
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("OS_", "LEVANTE_"))
+    }
+    env.update(
+        HOME=str(tmp_path),
+        XDG_CONFIG_HOME=str(tmp_path),
+        OS_CLIENT_CONFIG_FILE=str(empty),
+        OS_AUTH_TYPE="v3password",
+        OS_AUTH_URL=keystone_url,
+        OS_USERNAME="levante",
+        OS_PASSWORD=SERVICE_PASSWORD,
+        OS_PROJECT_NAME="service",
+        OS_USER_DOMAIN_NAME="Default",
+        OS_PROJECT_DOMAIN_NAME="Default",
+    )
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-c", "from engine.cli import main; main()", "serve"]
+    command += ["--port", str(port), "--db", str(tmp_path / "service.sqlite")]
+    command += ["--auth", "keystone", "--keystone-role", "member"]
+    log_path = tmp_path / "service.log"
+    log = log_path.open("w")
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    token_a = fake.add_token(PROJECT_A)
+    token_b = fake.add_token(PROJECT_B)
+    reader = fake.add_token(PROJECT_A, roles=("reader",))
+    try:
+        wait_until_ready(url, process)
+        with httpx.Client(base_url=url, timeout=30) as client:
+            assert client.get("/v2/executions").status_code == 401
+            started = client.post(
+                "/v2/executions", json={"definition": FAILING}, headers=subject(token_a)
+            )
+            assert started.status_code == 201, started.text
+            execution_id = started.json()["id"]
+            path = f"/v2/executions/{execution_id}"
+            assert client.get(path, headers=bearer(token_a)).status_code == 200
+            assert client.get(path, headers=subject(token_b)).status_code == 404
+            assert client.get(path, headers=subject(reader)).status_code == 403
+
+            keystone_server.shutdown()
+            keystone_server.server_close()
+            late = fake.add_token(PROJECT_A)
+            assert client.get(path, headers=subject(late)).status_code == 503
+            # The cached token still works while Keystone is down.
+            assert client.get(path, headers=subject(token_a)).status_code == 200
+    finally:
+        keystone_server.shutdown()
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+    output = log_path.read_text()
+    assert process.returncode == 0, output
+    assert f"Keystone tokens validated at {keystone_url[:-3]}" in output
+    assert "cannot reach Keystone" in output
+    assert fake.validations[token_a] == 1
