@@ -23,16 +23,14 @@ import os_service_types
 from keystoneauth1 import exceptions as ks_exceptions
 from keystoneauth1 import session as ks_session
 from keystoneauth1.discover import EndpointData, VersionData
-from openstack import exceptions as sdk_exceptions
-from openstack.config import OpenStackConfig
-from openstack.config.cloud_region import CloudRegion
-from openstack.warnings import RemovedInSDK60Warning
 
 from action_sdk._requirements import normalize_release
 from registry.errors import CloudNotFound, DiscoveryError
 from registry.versions import STATUS_ORDER, ApiVersion, CloudVersions
 
 if TYPE_CHECKING:
+    from openstack.config.cloud_region import CloudRegion
+
     from registry.store import CatalogStore
 
 logger = logging.getLogger(__name__)
@@ -65,6 +63,12 @@ def load_cloud_region(
     """
     if not name or not name.strip():
         raise CloudNotFound("cloud name is empty; give the name of a clouds.yaml entry")
+    # Imported here: importing openstacksdk takes about 0.4 s, which every
+    # CLI command paid before, also those that never read a cloud.
+    from openstack import exceptions as sdk_exceptions
+    from openstack.config import OpenStackConfig
+    from openstack.warnings import RemovedInSDK60Warning
+
     try:
         with warnings.catch_warnings():
             # openstacksdk 4.x warns that InfluxDB support is deprecated for
