@@ -12,7 +12,7 @@ import logging
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from engine.api.config import ApiConfig
 from engine.api.errors import ApiError
@@ -31,6 +31,14 @@ _bearer = HTTPBearer(
 #: Header that OpenStack clients send Keystone tokens in.
 AUTH_TOKEN_HEADER = "X-Auth-Token"
 
+_auth_token = APIKeyHeader(
+    name=AUTH_TOKEN_HEADER,
+    scheme_name="KeystoneToken",
+    auto_error=False,
+    description="A Keystone token, when the service runs with --auth keystone; "
+    "the project it is scoped to is the project the request works in.",
+)
+
 
 def api_config(request: Request) -> ApiConfig:
     config: ApiConfig = request.app.state.config
@@ -40,6 +48,7 @@ def api_config(request: Request) -> ApiConfig:
 def caller_project(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+    auth_token: Annotated[str | None, Security(_auth_token)],
 ) -> str:
     """Return the project of the request's bearer token.
 
@@ -50,7 +59,8 @@ def caller_project(
     """
     config = api_config(request)
     if config.keystone is not None:
-        return keystone_project(request, credentials, config.keystone)
+        bearer = credentials.credentials if credentials is not None else None
+        return keystone_project(auth_token or bearer, config.keystone)
     tokens = config.tokens
     if not tokens:
         return ""
@@ -75,24 +85,17 @@ def caller_project(
     return project
 
 
-def keystone_project(
-    request: Request,
-    credentials: HTTPAuthorizationCredentials | None,
-    keystone: KeystoneAuth,
-) -> str:
-    """Return the project of the request's Keystone token.
+def keystone_project(token: str | None, keystone: KeystoneAuth) -> str:
+    """Return the project of a request's Keystone token.
 
-    The token is read from ``X-Auth-Token``, else from ``Authorization:
-    Bearer``.
+    ``caller_project`` passes the ``X-Auth-Token`` header, else the
+    ``Authorization: Bearer`` token.
 
     Raises:
         ApiError: 401 when the token is missing, invalid, expired or not
             scoped to a project; 403 when it lacks every required role; 503
             when Keystone cannot validate it.
     """
-    token = request.headers.get(AUTH_TOKEN_HEADER)
-    if not token and credentials is not None:
-        token = credentials.credentials
     if not token:
         raise ApiError(
             401,

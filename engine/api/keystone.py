@@ -200,6 +200,8 @@ class KeystoneAuth:
         cached = self.cache.get(key, now)
         if cached is not None:
             return cached
+        # NOTE: rejected tokens are not cached, so every request with an
+        # invalid token costs one Keystone request.
         info = self._ask_keystone(token)
         deadline = min(
             info.expires_at - EXPIRY_MARGIN, now + timedelta(seconds=self.cache_seconds)

@@ -288,6 +288,17 @@ def test_token_with_space_never_reaches_keystone(
     assert keystone.validations == {}
 
 
+def test_openapi_documents_x_auth_token(make_app: Callable[..., TestClient]) -> None:
+    document = make_app().get("/openapi.json").json()
+    scheme = document["components"]["securitySchemes"]["KeystoneToken"]
+    assert scheme["type"] == "apiKey"
+    assert scheme["in"] == "header"
+    assert scheme["name"] == "X-Auth-Token"
+    security = document["paths"]["/v2/executions"]["get"]["security"]
+    assert {"KeystoneToken": []} in security
+    assert {"HTTPBearer": []} in security
+
+
 def test_health_routes_need_no_token(
     keystone: FakeKeystone, make_app: Callable[..., TestClient]
 ) -> None:
