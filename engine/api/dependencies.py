@@ -109,7 +109,8 @@ def keystone_project(token: str | None, keystone: KeystoneAuth) -> str:
     except TokenRejected as error:
         raise ApiError(401, "unauthorized", str(error), AUTH_TOKEN_HEADER) from None
     except KeystoneUnavailable:
-        # KeystoneAuth has logged the cause, at most once a minute.
+        # KeystoneAuth logs the cause, and repeated Keystone failures at most
+        # once a minute.
         raise ApiError(
             503,
             "service_unavailable",

@@ -322,6 +322,20 @@ def test_keystone_down_is_503(
     assert client.get("/v2/executions", headers=subject(token)).status_code == 200
 
 
+def test_keystone_down_warns_once(
+    keystone: FakeKeystone, caplog: pytest.LogCaptureFixture
+) -> None:
+    auth = KeystoneAuth(service_session(), KEYSTONE)
+    token = keystone.add_token(PROJECT_A)
+    keystone.down = True
+    for _ in range(3):
+        with pytest.raises(KeystoneUnavailable):
+            auth.validate(token)
+    warnings = [r for r in caplog.records if r.name == "engine.api.keystone"]
+    assert len(warnings) == 1
+    assert "cannot reach Keystone at http://127.0.0.1:35357" in warnings[0].getMessage()
+
+
 def test_rejected_service_credentials_is_503(
     keystone: FakeKeystone, core: EngineCore
 ) -> None:
