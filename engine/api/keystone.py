@@ -149,7 +149,7 @@ class KeystoneAuth:
             compared case-insensitively; empty means any role.
         cache_seconds: maximum time a validated token is reused; 0 turns
             the cache off.
-        cache_size: most tokens kept in the cache.
+        cache_size: maximum number of tokens in the cache.
         timeout: seconds to wait for Keystone to connect, and again to respond.
         clock: returns the current UTC time (tests replace it).
     """
