@@ -2,8 +2,9 @@
 
 This package is all that a plugin imports: the action base class and
 decorator, the run context with its service clients, service requirements,
-errors, the parameter schema and the plugin hook marker. Names not listed in
-``__all__`` are internal and may change.
+errors, the parameter schema with its ``Secret`` and ``Alias`` markers, and
+the plugin hook marker. Names not listed in ``__all__`` are internal and may
+change.
 """
 
 from action_sdk._action import Action, action, describe_action
@@ -19,7 +20,7 @@ from action_sdk._errors import (
     ServiceNotAvailable,
 )
 from action_sdk._requirements import Deprecation, Microversion, ServiceRequirement
-from action_sdk._schema import Param, Secret
+from action_sdk._schema import Alias, Param, Secret
 from action_sdk._services import ServiceClient, ServiceClients, ServiceResponse
 from action_sdk._version import __version__
 from action_sdk.hookspecs import ActionHookSpec, hookimpl
@@ -31,6 +32,7 @@ __all__ = [
     "ActionError",
     "ActionHookSpec",
     "ActionInputError",
+    "Alias",
     "Deprecation",
     "LevanteActionError",
     "Microversion",

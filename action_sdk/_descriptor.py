@@ -11,10 +11,15 @@ from typing import Any
 import semver
 
 from action_sdk._context import RunContext
-from action_sdk._errors import ActionError, ActionInputError, LevanteActionError
+from action_sdk._errors import (
+    ActionDefinitionError,
+    ActionError,
+    ActionInputError,
+    LevanteActionError,
+)
 from action_sdk._json_schema import input_schema
 from action_sdk._requirements import Deprecation, ServiceRequirement
-from action_sdk._schema import Param, TypeMismatch
+from action_sdk._schema import Param, TypeMismatch, check_aliases
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +27,9 @@ logger = logging.getLogger(__name__)
 Invoker = Callable[[RunContext, dict[str, Any]], Any]
 #: Text that replaces a secret value in logs, listings and stored data.
 REDACTED = "***"
+#: Longest parameter listing in an input error that still shows the aliases;
+#: a longer one lists the parameters' own names only, to stay readable.
+MAX_LISTING_WITH_ALIASES = 200
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,11 +55,18 @@ class ActionDescriptor:
     #: The ``Action`` subclass or decorated function.
     implementation: Any = field(default=None, repr=False, compare=False)
     invoke: Invoker = field(repr=False, compare=False)
-    _by_name: dict[str, Param] = field(init=False, repr=False, compare=False)
+    #: Parameter by input key: its own name and each of its aliases.
+    _by_key: dict[str, Param] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        by_name = {param.name: param for param in self.parameters}
-        object.__setattr__(self, "_by_name", by_name)
+        try:
+            check_aliases(self.parameters)
+        except ActionDefinitionError as exc:
+            raise ActionDefinitionError(f"action {self.name}: {exc}") from exc
+        by_key = {param.name: param for param in self.parameters}
+        for param in self.parameters:
+            by_key.update(dict.fromkeys(param.aliases, param))
+        object.__setattr__(self, "_by_key", by_key)
 
     @property
     def version_info(self) -> semver.Version:
@@ -69,15 +84,18 @@ class ActionDescriptor:
         """
         return input_schema(self.name, self.version, self.description, self.parameters)
 
+    def parameter_for(self, key: str) -> Param | None:
+        """Return the parameter that an input key names, by name or alias."""
+        return self._by_key.get(key)
+
     def redact_input(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """Return a copy of input ``values`` with secret values replaced.
 
-        Use it before input is logged, shown or stored.
+        Keys may be parameter names or aliases. Use it before input is
+        logged, shown or stored.
         """
         return {
-            key: REDACTED
-            if key in self._by_name and self._by_name[key].secret
-            else value
+            key: REDACTED if self._is_secret(key) else value
             for key, value in values.items()
         }
 
@@ -91,50 +109,73 @@ class ActionDescriptor:
         secrets = [
             value
             for key, value in values.items()
-            if key in self._by_name
-            and self._by_name[key].secret
-            and isinstance(value, str)
-            and value
+            if self._is_secret(key) and isinstance(value, str) and value
         ]
         if not secrets:
             return result
         return _scrub(result, sorted(secrets, key=len, reverse=True))
 
     def describe_parameters(self) -> str:
-        """Return the parameter list as text, e.g. ``output (required), delay=0``."""
+        """Return the parameter list as text, e.g. ``output (required), delay=0``.
+
+        Aliases are shown, as in ``server_id (required, alias server)``, while
+        the text stays within ``MAX_LISTING_WITH_ALIASES`` characters;
+        otherwise only the parameters' own names are listed.
+        """
         if not self.parameters:
             return "none"
+        listing = ", ".join(
+            param.describe(with_aliases=True) for param in self.parameters
+        )
+        if len(listing) <= MAX_LISTING_WITH_ALIASES:
+            return listing
         return ", ".join(param.describe() for param in self.parameters)
 
     def validate_input(self, input: Mapping[str, Any]) -> dict[str, Any]:
         """Return the complete input of a run: given values plus defaults.
 
-        Values are checked against the parameter types, and convertible values
-        are converted: an integral float or numeric string for an int, an int or
-        numeric string for a float, "true" or "false" for a bool.
+        A key may be a parameter's name or one of its aliases, and the result
+        is keyed by the parameters' names. Values are checked against the
+        parameter types, and convertible values are converted: an integral
+        float or numeric string for an int, an int or numeric string for a
+        float, "true" or "false" for a bool.
 
         Raises:
             ActionInputError: A required parameter is missing, a key is not a
-                parameter, or a value has the wrong type. The message lists all
+                parameter, a parameter is given under more than one of its
+                names, or a value has the wrong type. The message lists all
                 problems and the action's parameters.
         """
         if not isinstance(input, Mapping):
             raise self._input_error(
                 [f"input must be an object of parameters, got {type(input).__name__}"]
             )
-        unexpected = [key for key in input if key not in self._by_name]
+        keys_by_name: dict[str, list[str]] = {}
+        unexpected: list[str] = []
+        for key in input:
+            param = self._by_key.get(key)
+            if param is None:
+                unexpected.append(key)
+            else:
+                keys_by_name.setdefault(param.name, []).append(key)
         missing: list[str] = []
         invalid: dict[str, str] = {}
         values: dict[str, Any] = {}
         for param in self.parameters:
-            if param.name in input:
-                value = input[param.name]
+            keys = keys_by_name.get(param.name)
+            if keys and len(keys) > 1:
+                invalid[param.name] = _repeated_parameter(param, keys)
+            elif keys:
+                value = input[keys[0]]
                 try:
                     values[param.name] = param.convert(value)
                 except TypeMismatch:
+                    given_as = (
+                        f" (given as '{keys[0]}')" if keys[0] != param.name else ""
+                    )
                     invalid[param.name] = (
-                        f"parameter '{param.name}' must be of type {param.type_name}, "
-                        f"got {param.show_value(value)}"
+                        f"parameter '{param.name}'{given_as} must be of type "
+                        f"{param.type_name}, got {param.show_value(value)}"
                     )
             elif param.required:
                 missing.append(param.name)
@@ -173,6 +214,10 @@ class ActionDescriptor:
             )
             raise ActionError(f"{type(exc).__name__}: {exc}") from exc
 
+    def _is_secret(self, key: str) -> bool:
+        param = self._by_key.get(key)
+        return param is not None and param.secret
+
     def _input_error(
         self,
         problems: list[str],
@@ -191,6 +236,16 @@ class ActionDescriptor:
             unexpected=unexpected or [],
             invalid=invalid,
         )
+
+
+def _repeated_parameter(param: Param, keys: list[str]) -> str:
+    names = " and ".join(
+        f"'{key}'" if key == param.name else f"alias '{key}'" for key in keys
+    )
+    return (
+        f"parameter '{param.name}' is given more than once, as {names}; "
+        "give it under one name only"
+    )
 
 
 def _scrub(data: Any, secrets: list[str]) -> Any:

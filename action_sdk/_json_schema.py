@@ -3,6 +3,11 @@
 The schema describes the types that input validation accepts without
 conversion. Validation at run time is more lenient: it also converts numeric
 strings for numbers and "true"/"false" for booleans.
+
+A parameter with aliases lists them in its property as ``"x-aliases"``. The
+schema itself describes input under the parameters' own names, so a JSON
+Schema validator rejects a key that is an alias; ``validate_input`` renames
+alias keys before it checks the input.
 """
 
 from __future__ import annotations
@@ -55,10 +60,12 @@ def annotation_schema(annotation: Any) -> dict[str, Any]:
 
 
 def parameter_schema(param: Param) -> dict[str, Any]:
-    """Return the schema of one parameter, with description and default."""
+    """Return the schema of one parameter, with description, default and aliases."""
     schema = annotation_schema(param.annotation)
     if param.description:
         schema["description"] = param.description
+    if param.aliases:
+        schema["x-aliases"] = list(param.aliases)
     if param.secret:
         schema["writeOnly"] = True
         schema["format"] = "password"

@@ -4,21 +4,27 @@ Supported annotations are the JSON-shaped types: ``str``, ``int``, ``float``,
 ``bool``, ``list``/``list[X]``, ``dict``/``dict[str, X]``, ``None``,
 ``typing.Any`` (or no annotation), ``typing.Literal`` of scalars, unions of
 these (``X | None``), and ``typing.Annotated[X, Secret]`` to mark a secret.
+``typing.Annotated[X, Alias("other")]`` lets input give the parameter under
+another name as well.
 """
 
 from __future__ import annotations
 
 import inspect
 import math
+import re
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from action_sdk._errors import ActionDefinitionError
 
 _MAX_SHOWN_VALUE = 60
+#: Form of an alias: a word of letters, digits, "_" and "-", as input keys
+#: in workflow text are written.
+_ALIAS_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
 class Secret:
@@ -29,6 +35,39 @@ class Secret:
     that log or store input use ``ActionDescriptor.redact_input`` and
     ``redact_result``.
     """
+
+
+class Alias:
+    """Marker for other input names of a parameter, such as another tool's.
+
+    Use it as ``typing.Annotated[str, Alias("server")]``; several names are
+    given as ``Alias("server", "instance")``. Input under an alias reaches the
+    action under the parameter's own name. Input that gives a parameter under
+    more than one of its names is an ``ActionInputError``. An alias that
+    equals another parameter's name or alias is an ``ActionDefinitionError``
+    when the action is defined. The input schema lists aliases as
+    ``x-aliases`` of the parameter's property.
+
+    Raises:
+        ActionDefinitionError: No name is given, or a name is not a word of
+            letters, digits, "_" and "-".
+    """
+
+    def __init__(self, *names: str) -> None:
+        if not names:
+            raise ActionDefinitionError(
+                'Alias() needs at least one name, such as Alias("server")'
+            )
+        for name in names:
+            if not isinstance(name, str) or not _ALIAS_PATTERN.match(name):
+                raise ActionDefinitionError(
+                    f"invalid alias {name!r}; use a word of letters, digits, "
+                    "'_' and '-', such as 'server'"
+                )
+        self.names: tuple[str, ...] = tuple(names)
+
+    def __repr__(self) -> str:
+        return f"Alias({', '.join(repr(name) for name in self.names)})"
 
 
 class TypeMismatch(Exception):
@@ -61,6 +100,8 @@ class Param:
     required: bool = True
     description: str = ""
     secret: bool = False
+    #: Other input names of the parameter, from ``Alias`` markers.
+    aliases: tuple[str, ...] = ()
     #: Display and JSON name of the type, such as "number" or "string | null".
     type_name: str = field(init=False)
     _rule: TypeRule = field(init=False, repr=False, compare=False)
@@ -82,11 +123,17 @@ class Param:
             return value
         return self._rule.convert(value)
 
-    def describe(self) -> str:
-        """Return ``name (required)`` or ``name=default`` for messages."""
-        if self.required:
-            return f"{self.name} (required)"
-        return f"{self.name}={self.default!r}"
+    def describe(self, with_aliases: bool = False) -> str:
+        """Return ``name (required)`` or ``name=default`` for messages.
+
+        With ``with_aliases`` the aliases follow, as in
+        ``server_id (required, alias server)``.
+        """
+        notes = ["required"] if self.required else []
+        if with_aliases and self.aliases:
+            notes.append(f"alias {', '.join(self.aliases)}")
+        text = self.name if self.required else f"{self.name}={self.default!r}"
+        return f"{text} ({', '.join(notes)})" if notes else text
 
     def show_value(self, value: Any) -> str:
         """Return a short text of ``value`` for an error message, hiding secrets."""
@@ -139,6 +186,49 @@ def rule_for(annotation: Any) -> TypeRule:
         f"unsupported annotation {annotation!r}; use str, int, float, bool, "
         "list, dict, Any, None, Literal or a union of these"
     )
+
+
+def annotation_aliases(annotation: Any) -> tuple[str, ...]:
+    """Return the names of the ``Alias`` markers of an annotation, in order."""
+    names: list[str] = []
+    while typing.get_origin(annotation) is typing.Annotated:
+        for marker in annotation.__metadata__:
+            if isinstance(marker, Alias):
+                names.extend(marker.names)
+            elif marker is Alias:
+                raise ActionDefinitionError(
+                    'Alias needs names; write Alias("name"), not Alias alone'
+                )
+        annotation = annotation.__origin__
+    return tuple(names)
+
+
+def check_aliases(parameters: Sequence[Param]) -> None:
+    """Check that every parameter name and alias names one parameter only.
+
+    Raises:
+        ActionDefinitionError: An alias equals a parameter's name, another
+            alias, or an alias of another parameter.
+    """
+    owners: dict[str, str] = {param.name: param.name for param in parameters}
+    for param in parameters:
+        for alias in param.aliases:
+            owner = owners.get(alias)
+            if owner is None:
+                owners[alias] = param.name
+                continue
+            if owner == param.name and alias == param.name:
+                what = "the parameter's own name"
+            elif owner == param.name:
+                what = "an alias listed twice"
+            elif alias == owner:
+                what = f"the name of parameter '{owner}'"
+            else:
+                what = f"an alias of parameter '{owner}'"
+            raise ActionDefinitionError(
+                f"alias '{alias}' of parameter '{param.name}' is {what}; every "
+                "name and alias must refer to one parameter only"
+            )
 
 
 def split_annotation(annotation: Any) -> tuple[Any, bool]:
@@ -309,8 +399,9 @@ def read_parameters(
 
     Raises:
         ActionDefinitionError: The signature uses ``*args``, ``**kwargs`` or
-            positional-only input parameters, or an annotation is unsupported.
-            The message names the parameter, and callers prefix the action name.
+            positional-only input parameters, an annotation is unsupported,
+            or an alias names another parameter. The message names the
+            parameter, and callers prefix the action name.
     """
     signature = inspect_signature(function)
     try:
@@ -322,7 +413,8 @@ def read_parameters(
     parameters = []
     for parameter in list(signature.parameters.values())[skip:]:
         _check_parameter_kind(parameter)
-        annotation, secret = split_annotation(hints.get(parameter.name))
+        hint = hints.get(parameter.name)
+        annotation, secret = split_annotation(hint)
         required = parameter.default is parameter.empty
         try:
             param = Param(
@@ -332,11 +424,13 @@ def read_parameters(
                 required=required,
                 description=descriptions.get(parameter.name, ""),
                 secret=secret,
+                aliases=annotation_aliases(hint),
             )
         except ActionDefinitionError as exc:
             raise ActionDefinitionError(f"parameter '{parameter.name}': {exc}") from exc
         _check_default(param)
         parameters.append(param)
+    check_aliases(parameters)
     return tuple(parameters)
 
 
