@@ -27,8 +27,8 @@ logger = logging.getLogger(__name__)
 Invoker = Callable[[RunContext, dict[str, Any]], Any]
 #: Text that replaces a secret value in logs, listings and stored data.
 REDACTED = "***"
-#: Longest parameter listing in an input error that still shows the aliases;
-#: a longer one lists the parameters' own names only, to stay readable.
+#: Maximum length, in characters, of a parameter listing with aliases in an
+#: input error. A longer listing leaves the aliases out, to stay readable.
 MAX_LISTING_WITH_ALIASES = 200
 
 

@@ -5,9 +5,9 @@ conversion. Validation at run time is more lenient: it also converts numeric
 strings for numbers and "true"/"false" for booleans.
 
 A parameter with aliases lists them in its property as ``"x-aliases"``. The
-schema itself describes input under the parameters' own names, so a JSON
-Schema validator rejects a key that is an alias; ``validate_input`` renames
-alias keys before it checks the input.
+schema describes input under the parameters' own names, so a JSON Schema
+validator rejects a key that is an alias. ``validate_input`` renames alias
+keys to parameter names before it checks the input.
 """
 
 from __future__ import annotations

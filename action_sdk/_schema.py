@@ -218,15 +218,15 @@ def check_aliases(parameters: Sequence[Param]) -> None:
                 owners[alias] = param.name
                 continue
             if owner == param.name and alias == param.name:
-                what = "the parameter's own name"
+                collision = "the parameter's own name"
             elif owner == param.name:
-                what = "an alias listed twice"
+                collision = "an alias listed twice"
             elif alias == owner:
-                what = f"the name of parameter '{owner}'"
+                collision = f"the name of parameter '{owner}'"
             else:
-                what = f"an alias of parameter '{owner}'"
+                collision = f"an alias of parameter '{owner}'"
             raise ActionDefinitionError(
-                f"alias '{alias}' of parameter '{param.name}' is {what}; every "
+                f"alias '{alias}' of parameter '{param.name}' is {collision}; every "
                 "name and alias must refer to one parameter only"
             )
 
