@@ -158,6 +158,9 @@ def actions_show(ctx: click.Context, name: str, output_format: str) -> None:
                 if parameter in required
                 else f"default {schema.get('default')!r}"
             )
+            aliases = schema.get("x-aliases")
+            if aliases:
+                mark += f", alias {', '.join(aliases)}"
             console.print(
                 f"  input {parameter}: {_schema_type(schema)}, {mark}", highlight=False
             )

@@ -181,34 +181,44 @@ def check_literal_input(
     the problems. A required parameter counts as missing only when the whole
     input is not an expression.
     """
-    parameters = {param.name: param for param in descriptor.parameters}
     literal: dict[str, Any] = {}
     dynamic: list[str] = []
     problems: list[str] = []
     label = f"{descriptor.name} {descriptor.version}"
+    keys_by_name: dict[str, list[str]] = {}
     for key, value in given.items():
-        if key not in parameters:
+        # A key may be a parameter's name or one of its aliases.
+        param = descriptor.parameter_for(key)
+        if param is None:
             problems.append(
                 f"{label} has no parameter {key!r}; parameters: "
                 f"{descriptor.describe_parameters()}"
             )
             continue
+        keys_by_name.setdefault(param.name, []).append(key)
         if is_expression(value):
             dynamic.append(key)
             continue
         literal[key] = value
         try:
-            parameters[key].convert(value)
+            param.convert(value)
         except TypeMismatch:
             problems.append(
                 f"{label}: parameter {key!r} must be of type "
-                f"{parameters[key].type_name}, got {parameters[key].show_value(value)}"
+                f"{param.type_name}, got {param.show_value(value)}"
+            )
+    for name, keys in keys_by_name.items():
+        if len(keys) > 1:
+            problems.append(
+                f"{label}: parameter {name!r} is given more than once, as "
+                f"{' and '.join(repr(key) for key in keys)}; give it under one "
+                "name only"
             )
     if not whole_input_dynamic:
         missing = [
-            name
-            for name, param in parameters.items()
-            if param.required and name not in given
+            param.name
+            for param in descriptor.parameters
+            if param.required and param.name not in keys_by_name
         ]
         if missing:
             problems.append(f"{label}: missing required parameters {missing}")
