@@ -111,7 +111,7 @@ def stacks_create(
     files: dict[str, str] | None = None,
     timeout_mins: int | None = None,
     disable_rollback: bool | None = None,
-    tags: list[str] | None = None,
+    tags: list[str] | str | None = None,
 ) -> dict[str, Any]:
     """Create a stack and return heat's response, {"stack": {"id", "links"}}.
 
@@ -127,7 +127,8 @@ def stacks_create(
         timeout_mins: Minutes before the create fails.
         disable_rollback: Keep a failed stack instead of deleting it; heat's
             default is true.
-        tags: Stack tags.
+        tags: Stack tags, as a list or as heat's comma-separated text, which
+            heatclient passes on.
     """
     if (template is None) == (template_url is None):
         raise ActionError("give exactly one of template and template_url")
@@ -138,7 +139,7 @@ def stacks_create(
     if disable_rollback is not None:
         body["disable_rollback"] = disable_rollback
     if tags:
-        body["tags"] = ",".join(tags)
+        body["tags"] = tags if isinstance(tags, str) else ",".join(tags)
     response = context.services["orchestration"].post("/stacks", json=body)
     result = json_body(response, "orchestration POST /stacks")
     if not isinstance(result, dict) or not isinstance(result.get("stack"), dict):

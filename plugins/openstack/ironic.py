@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from action_sdk import ActionError, RunContext, Secret, ServiceRequirement, action
 from plugins.openstack.bodies import compact, json_body
+from plugins.openstack.client_names import NodeUuid
 from plugins.openstack.paging import collect
 from plugins.openstack.waiting import Observation, StatusSet, wait_for_status
 
@@ -137,7 +138,7 @@ def node_update(
 @action("ironic.node_set_provision_state", version="1.0.0", requirements=(BAREMETAL,))
 def node_set_provision_state(
     context: RunContext,
-    node_id: str,
+    node_id: NodeUuid,
     state: ProvisionTarget,
     configdrive: str | dict[str, Any] | None = None,
     cleansteps: list[dict[str, Any]] | None = None,

@@ -6,6 +6,13 @@ from typing import Any
 
 from action_sdk import RunContext, ServiceRequirement, action
 from plugins.openstack.bodies import member
+from plugins.openstack.client_names import (
+    DomainFilter,
+    GroupFilter,
+    ProjectId,
+    UserFilter,
+    UserId,
+)
 from plugins.openstack.paging import collect
 
 #: Identity API v3, which has no microversions.
@@ -15,8 +22,8 @@ IDENTITY = ServiceRequirement("identity", 3)
 @action("keystone.projects_list", version="1.0.0", requirements=(IDENTITY,))
 def projects_list(
     context: RunContext,
-    domain_id: str | None = None,
-    user_id: str | None = None,
+    domain_id: DomainFilter = None,
+    user_id: UserFilter = None,
     filters: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """List projects, or the projects a user has a role on.
@@ -34,7 +41,7 @@ def projects_list(
 
 
 @action("keystone.projects_get", version="1.0.0", requirements=(IDENTITY,))
-def projects_get(context: RunContext, project_id: str) -> dict[str, Any]:
+def projects_get(context: RunContext, project_id: ProjectId) -> dict[str, Any]:
     """Show a project.
 
     Args:
@@ -48,8 +55,8 @@ def projects_get(context: RunContext, project_id: str) -> dict[str, Any]:
 @action("keystone.users_list", version="1.0.0", requirements=(IDENTITY,))
 def users_list(
     context: RunContext,
-    domain_id: str | None = None,
-    group_id: str | None = None,
+    domain_id: DomainFilter = None,
+    group_id: GroupFilter = None,
     filters: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """List users, or the members of a group.
@@ -67,7 +74,7 @@ def users_list(
 
 
 @action("keystone.users_get", version="1.0.0", requirements=(IDENTITY,))
-def users_get(context: RunContext, user_id: str) -> dict[str, Any]:
+def users_get(context: RunContext, user_id: UserId) -> dict[str, Any]:
     """Show a user.
 
     Args:

@@ -15,6 +15,7 @@ from plugins.openstack.cinder.urls import (
     ATTACHMENTS,
     volume_url,
 )
+from plugins.openstack.client_names import AttachmentId, AttachmentShowId
 from plugins.openstack.paging import collect
 
 
@@ -45,7 +46,9 @@ def attachments_list(
 
 
 @action("cinder.attachments_show", version="1.0.0", requirements=(ATTACHMENTS,))
-def attachments_show(context: RunContext, attachment_id: str) -> dict[str, Any]:
+def attachments_show(
+    context: RunContext, attachment_id: AttachmentShowId
+) -> dict[str, Any]:
     """Show a volume attachment (block-storage 3.27 on).
 
     Args:
@@ -90,7 +93,7 @@ def attachments_create(
 
 
 @action("cinder.attachments_delete", version="1.0.0", requirements=(ATTACHMENTS,))
-def attachments_delete(context: RunContext, attachment_id: str) -> None:
+def attachments_delete(context: RunContext, attachment_id: AttachmentId) -> None:
     """Delete a volume attachment, detaching the volume (block-storage 3.27 on).
 
     Args:
@@ -105,7 +108,7 @@ def attachments_delete(context: RunContext, attachment_id: str) -> None:
     version="1.0.0",
     requirements=(ATTACHMENT_COMPLETION,),
 )
-def attachments_complete(context: RunContext, attachment_id: str) -> None:
+def attachments_complete(context: RunContext, attachment_id: AttachmentId) -> None:
     """Mark an attachment complete, so the volume shows in-use (block-storage 3.44 on).
 
     Args:

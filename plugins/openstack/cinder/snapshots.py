@@ -7,6 +7,7 @@ from typing import Any
 from action_sdk import RunContext, action
 from plugins.openstack.bodies import compact, member
 from plugins.openstack.cinder.urls import BLOCK_STORAGE, volume_url
+from plugins.openstack.client_names import SearchOpts, SnapshotId
 from plugins.openstack.paging import collect
 
 
@@ -15,7 +16,7 @@ def volume_snapshots_list(
     context: RunContext,
     detailed: bool = True,
     all_projects: bool = False,
-    filters: dict[str, Any] | None = None,
+    filters: SearchOpts = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """List volume snapshots.
@@ -87,7 +88,7 @@ def volume_snapshots_create(
 @action(
     "cinder.volume_snapshots_delete", version="1.0.0", requirements=(BLOCK_STORAGE,)
 )
-def volume_snapshots_delete(context: RunContext, snapshot_id: str) -> None:
+def volume_snapshots_delete(context: RunContext, snapshot_id: SnapshotId) -> None:
     """Delete a volume snapshot; the call returns once cinder accepted it.
 
     Args:

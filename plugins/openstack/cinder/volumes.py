@@ -7,6 +7,7 @@ from typing import Any
 from action_sdk import ActionError, RunContext, action
 from plugins.openstack.bodies import compact, member
 from plugins.openstack.cinder.urls import BLOCK_STORAGE, volume_url
+from plugins.openstack.client_names import SearchOpts, VolumeId
 from plugins.openstack.paging import collect
 from plugins.openstack.waiting import Observation, StatusSet, wait_for_status
 
@@ -26,7 +27,7 @@ def volumes_list(
     context: RunContext,
     detailed: bool = True,
     all_projects: bool = False,
-    filters: dict[str, Any] | None = None,
+    filters: SearchOpts = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """List volumes (block-storage 3.0 to 3.71).
@@ -48,7 +49,7 @@ def volumes_list(
 
 
 @action("cinder.volumes_get", version="1.0.0", requirements=(BLOCK_STORAGE,))
-def volumes_get(context: RunContext, volume_id: str) -> dict[str, Any]:
+def volumes_get(context: RunContext, volume_id: VolumeId) -> dict[str, Any]:
     """Show a volume (block-storage 3.0 to 3.71).
 
     Args:
@@ -121,7 +122,7 @@ def volumes_create(
 @action("cinder.volumes_update", version="1.0.0", requirements=(BLOCK_STORAGE,))
 def volumes_update(
     context: RunContext,
-    volume_id: str,
+    volume_id: VolumeId,
     name: str | None = None,
     description: str | None = None,
     metadata: dict[str, str] | None = None,
@@ -143,7 +144,9 @@ def volumes_update(
 
 
 @action("cinder.volumes_delete", version="1.0.0", requirements=(BLOCK_STORAGE,))
-def volumes_delete(context: RunContext, volume_id: str, cascade: bool = False) -> None:
+def volumes_delete(
+    context: RunContext, volume_id: VolumeId, cascade: bool = False
+) -> None:
     """Delete a volume; the call returns once cinder accepted the request.
 
     Args:
@@ -156,7 +159,7 @@ def volumes_delete(context: RunContext, volume_id: str, cascade: bool = False) -
 
 
 @action("cinder.volumes_extend", version="1.0.0", requirements=(BLOCK_STORAGE,))
-def volumes_extend(context: RunContext, volume_id: str, new_size: int) -> None:
+def volumes_extend(context: RunContext, volume_id: VolumeId, new_size: int) -> None:
     """Grow a volume to a new size in GiB; it passes through status extending.
 
     Args:
@@ -173,7 +176,7 @@ def volumes_extend(context: RunContext, volume_id: str, new_size: int) -> None:
 )
 def volumes_wait_for_status(
     context: RunContext,
-    volume_id: str,
+    volume_id: VolumeId,
     status: str | list[str] = "available",
     failure_statuses: list[str] | None = None,
     timeout: float = 600,

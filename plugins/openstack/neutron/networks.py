@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from action_sdk import RunContext, action
+from plugins.openstack.client_names import NetworkId, PortId, SubnetId
 from plugins.openstack.neutron.resources import (
     NETWORK,
     create_resource,
@@ -32,7 +33,7 @@ def list_networks(
 
 @action("neutron.show_network", version="1.0.0", requirements=(NETWORK,))
 def show_network(
-    context: RunContext, network_id: str, fields: list[str] | None = None
+    context: RunContext, network_id: NetworkId, fields: list[str] | None = None
 ) -> dict[str, dict[str, Any]]:
     """Show a network as {"network": {...}}.
 
@@ -57,7 +58,7 @@ def create_network(
 
 @action("neutron.update_network", version="1.0.0", requirements=(NETWORK,))
 def update_network(
-    context: RunContext, network_id: str, body: dict[str, Any]
+    context: RunContext, network_id: NetworkId, body: dict[str, Any]
 ) -> dict[str, dict[str, Any]]:
     """Update a network; return it as {"network": {...}}.
 
@@ -69,7 +70,7 @@ def update_network(
 
 
 @action("neutron.delete_network", version="1.0.0", requirements=(NETWORK,))
-def delete_network(context: RunContext, network_id: str) -> None:
+def delete_network(context: RunContext, network_id: NetworkId) -> None:
     """Delete a network.
 
     Args:
@@ -95,7 +96,7 @@ def list_subnets(
 
 @action("neutron.show_subnet", version="1.0.0", requirements=(NETWORK,))
 def show_subnet(
-    context: RunContext, subnet_id: str, fields: list[str] | None = None
+    context: RunContext, subnet_id: SubnetId, fields: list[str] | None = None
 ) -> dict[str, dict[str, Any]]:
     """Show a subnet as {"subnet": {...}}.
 
@@ -120,7 +121,7 @@ def create_subnet(
 
 @action("neutron.update_subnet", version="1.0.0", requirements=(NETWORK,))
 def update_subnet(
-    context: RunContext, subnet_id: str, body: dict[str, Any]
+    context: RunContext, subnet_id: SubnetId, body: dict[str, Any]
 ) -> dict[str, dict[str, Any]]:
     """Update a subnet; return it as {"subnet": {...}}.
 
@@ -132,7 +133,7 @@ def update_subnet(
 
 
 @action("neutron.delete_subnet", version="1.0.0", requirements=(NETWORK,))
-def delete_subnet(context: RunContext, subnet_id: str) -> None:
+def delete_subnet(context: RunContext, subnet_id: SubnetId) -> None:
     """Delete a subnet.
 
     Args:
@@ -159,7 +160,7 @@ def list_ports(
 
 @action("neutron.show_port", version="1.0.0", requirements=(NETWORK,))
 def show_port(
-    context: RunContext, port_id: str, fields: list[str] | None = None
+    context: RunContext, port_id: PortId, fields: list[str] | None = None
 ) -> dict[str, dict[str, Any]]:
     """Show a port as {"port": {...}}.
 
@@ -182,7 +183,7 @@ def create_port(context: RunContext, body: dict[str, Any]) -> dict[str, dict[str
 
 @action("neutron.update_port", version="1.0.0", requirements=(NETWORK,))
 def update_port(
-    context: RunContext, port_id: str, body: dict[str, Any]
+    context: RunContext, port_id: PortId, body: dict[str, Any]
 ) -> dict[str, dict[str, Any]]:
     """Update a port; return it as {"port": {...}}.
 
@@ -194,7 +195,7 @@ def update_port(
 
 
 @action("neutron.delete_port", version="1.0.0", requirements=(NETWORK,))
-def delete_port(context: RunContext, port_id: str) -> None:
+def delete_port(context: RunContext, port_id: PortId) -> None:
     """Delete a port.
 
     Args:

@@ -6,6 +6,7 @@ from typing import Any
 
 from action_sdk import ActionError, RunContext, action
 from plugins.openstack.bodies import json_body
+from plugins.openstack.client_names import FloatingIpId, RouterId
 from plugins.openstack.neutron.resources import (
     NETWORK,
     create_resource,
@@ -33,7 +34,7 @@ def list_routers(
 
 @action("neutron.show_router", version="1.0.0", requirements=(NETWORK,))
 def show_router(
-    context: RunContext, router_id: str, fields: list[str] | None = None
+    context: RunContext, router_id: RouterId, fields: list[str] | None = None
 ) -> dict[str, dict[str, Any]]:
     """Show a router as {"router": {...}}.
 
@@ -58,7 +59,7 @@ def create_router(
 
 @action("neutron.update_router", version="1.0.0", requirements=(NETWORK,))
 def update_router(
-    context: RunContext, router_id: str, body: dict[str, Any]
+    context: RunContext, router_id: RouterId, body: dict[str, Any]
 ) -> dict[str, dict[str, Any]]:
     """Update a router; return it as {"router": {...}}.
 
@@ -70,7 +71,7 @@ def update_router(
 
 
 @action("neutron.delete_router", version="1.0.0", requirements=(NETWORK,))
-def delete_router(context: RunContext, router_id: str) -> None:
+def delete_router(context: RunContext, router_id: RouterId) -> None:
     """Delete a router.
 
     Args:
@@ -97,7 +98,7 @@ def list_floatingips(
 
 @action("neutron.show_floatingip", version="1.0.0", requirements=(NETWORK,))
 def show_floatingip(
-    context: RunContext, floatingip_id: str, fields: list[str] | None = None
+    context: RunContext, floatingip_id: FloatingIpId, fields: list[str] | None = None
 ) -> dict[str, dict[str, Any]]:
     """Show a floating IP as {"floatingip": {...}}.
 
@@ -122,7 +123,7 @@ def create_floatingip(
 
 @action("neutron.update_floatingip", version="1.0.0", requirements=(NETWORK,))
 def update_floatingip(
-    context: RunContext, floatingip_id: str, body: dict[str, Any]
+    context: RunContext, floatingip_id: FloatingIpId, body: dict[str, Any]
 ) -> dict[str, dict[str, Any]]:
     """Update a floating IP; return it as {"floatingip": {...}}.
 
@@ -134,7 +135,7 @@ def update_floatingip(
 
 
 @action("neutron.delete_floatingip", version="1.0.0", requirements=(NETWORK,))
-def delete_floatingip(context: RunContext, floatingip_id: str) -> None:
+def delete_floatingip(context: RunContext, floatingip_id: FloatingIpId) -> None:
     """Delete a floating IP.
 
     Args:
@@ -145,7 +146,7 @@ def delete_floatingip(context: RunContext, floatingip_id: str) -> None:
 
 @action("neutron.add_interface_router", version="1.0.0", requirements=(NETWORK,))
 def add_interface_router(
-    context: RunContext, router_id: str, body: dict[str, Any]
+    context: RunContext, router_id: RouterId, body: dict[str, Any]
 ) -> dict[str, Any]:
     """Attach a subnet or port to a router; return the interface info.
 
@@ -158,7 +159,7 @@ def add_interface_router(
 
 @action("neutron.remove_interface_router", version="1.0.0", requirements=(NETWORK,))
 def remove_interface_router(
-    context: RunContext, router_id: str, body: dict[str, Any]
+    context: RunContext, router_id: RouterId, body: dict[str, Any]
 ) -> dict[str, Any]:
     """Detach a subnet or port from a router; return the interface info.
 

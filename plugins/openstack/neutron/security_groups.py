@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from action_sdk import RunContext, action
+from plugins.openstack.client_names import SecurityGroupId, SecurityGroupRuleId
 from plugins.openstack.neutron.resources import (
     NETWORK,
     create_resource,
@@ -34,7 +35,9 @@ def list_security_groups(
 
 @action("neutron.show_security_group", version="1.0.0", requirements=(NETWORK,))
 def show_security_group(
-    context: RunContext, security_group_id: str, fields: list[str] | None = None
+    context: RunContext,
+    security_group_id: SecurityGroupId,
+    fields: list[str] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Show a security group as {"security_group": {...}}.
 
@@ -61,7 +64,7 @@ def create_security_group(
 
 @action("neutron.update_security_group", version="1.0.0", requirements=(NETWORK,))
 def update_security_group(
-    context: RunContext, security_group_id: str, body: dict[str, Any]
+    context: RunContext, security_group_id: SecurityGroupId, body: dict[str, Any]
 ) -> dict[str, dict[str, Any]]:
     """Update a security group; return it as {"security_group": {...}}.
 
@@ -75,7 +78,9 @@ def update_security_group(
 
 
 @action("neutron.delete_security_group", version="1.0.0", requirements=(NETWORK,))
-def delete_security_group(context: RunContext, security_group_id: str) -> None:
+def delete_security_group(
+    context: RunContext, security_group_id: SecurityGroupId
+) -> None:
     """Delete a security group.
 
     Args:
@@ -103,7 +108,9 @@ def list_security_group_rules(
 
 @action("neutron.show_security_group_rule", version="1.0.0", requirements=(NETWORK,))
 def show_security_group_rule(
-    context: RunContext, security_group_rule_id: str, fields: list[str] | None = None
+    context: RunContext,
+    security_group_rule_id: SecurityGroupRuleId,
+    fields: list[str] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Show a security group rule as {"security_group_rule": {...}}.
 
@@ -135,7 +142,7 @@ def create_security_group_rule(
 
 @action("neutron.delete_security_group_rule", version="1.0.0", requirements=(NETWORK,))
 def delete_security_group_rule(
-    context: RunContext, security_group_rule_id: str
+    context: RunContext, security_group_rule_id: SecurityGroupRuleId
 ) -> None:
     """Delete a security group rule.
 

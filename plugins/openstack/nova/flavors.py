@@ -11,6 +11,7 @@ from typing import Any
 
 from action_sdk import RunContext, action
 from plugins.openstack.bodies import member
+from plugins.openstack.client_names import FlavorId
 from plugins.openstack.nova.requirements import COMPUTE
 from plugins.openstack.paging import collect
 
@@ -44,7 +45,7 @@ def flavors_list(
 
 
 @action("nova.flavors_get", version="1.0.0", requirements=(COMPUTE,))
-def flavors_get(context: RunContext, flavor_id: str) -> dict[str, Any]:
+def flavors_get(context: RunContext, flavor_id: FlavorId) -> dict[str, Any]:
     """Show a flavor (compute 2.1 body).
 
     Args:

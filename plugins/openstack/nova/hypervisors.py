@@ -15,6 +15,7 @@ from typing import Any
 
 from action_sdk import Deprecation, RunContext, action
 from plugins.openstack.bodies import member
+from plugins.openstack.client_names import HypervisorId
 from plugins.openstack.nova.requirements import compute_range
 from plugins.openstack.paging import collect
 
@@ -80,7 +81,9 @@ def hypervisors_list_v2(
 
 
 @action("nova.hypervisors_get", version="1.0.0", requirements=(WITH_CAPACITY,))
-def hypervisors_get_v1(context: RunContext, hypervisor_id: str) -> dict[str, Any]:
+def hypervisors_get_v1(
+    context: RunContext, hypervisor_id: HypervisorId
+) -> dict[str, Any]:
     """Show a hypervisor with its vCPU, memory and disk capacity (compute 2.1 to 2.87).
 
     Args:
@@ -90,7 +93,9 @@ def hypervisors_get_v1(context: RunContext, hypervisor_id: str) -> dict[str, Any
 
 
 @action("nova.hypervisors_get", version="2.0.0", requirements=(WITHOUT_CAPACITY,))
-def hypervisors_get_v2(context: RunContext, hypervisor_id: str) -> dict[str, Any]:
+def hypervisors_get_v2(
+    context: RunContext, hypervisor_id: HypervisorId
+) -> dict[str, Any]:
     """Show a hypervisor without capacity fields, with its uptime (compute 2.88 on).
 
     Args:

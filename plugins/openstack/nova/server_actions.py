@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from action_sdk import ActionError, RunContext, Secret, ServiceResponse, action
 from plugins.openstack.bodies import compact, json_body, member
+from plugins.openstack.client_names import ServerId
 from plugins.openstack.nova.requirements import COMPUTE, compute_range
 
 
@@ -30,7 +31,9 @@ def _post_action(
 
 @action("nova.servers_reboot", version="1.0.0", requirements=(COMPUTE,))
 def servers_reboot(
-    context: RunContext, server_id: str, reboot_type: Literal["SOFT", "HARD"] = "SOFT"
+    context: RunContext,
+    server_id: ServerId,
+    reboot_type: Literal["SOFT", "HARD"] = "SOFT",
 ) -> None:
     """Reboot a server; the call returns once nova accepted the request.
 
@@ -42,7 +45,7 @@ def servers_reboot(
 
 
 @action("nova.servers_start", version="1.0.0", requirements=(COMPUTE,))
-def servers_start(context: RunContext, server_id: str) -> None:
+def servers_start(context: RunContext, server_id: ServerId) -> None:
     """Start a stopped server (status SHUTOFF to ACTIVE).
 
     Args:
@@ -52,7 +55,7 @@ def servers_start(context: RunContext, server_id: str) -> None:
 
 
 @action("nova.servers_stop", version="1.0.0", requirements=(COMPUTE,))
-def servers_stop(context: RunContext, server_id: str) -> None:
+def servers_stop(context: RunContext, server_id: ServerId) -> None:
     """Stop a running server (status ACTIVE to SHUTOFF).
 
     Args:
@@ -64,7 +67,7 @@ def servers_stop(context: RunContext, server_id: str) -> None:
 @action("nova.servers_rebuild", version="1.0.0", requirements=(COMPUTE,))
 def servers_rebuild(
     context: RunContext,
-    server_id: str,
+    server_id: ServerId,
     image: str,
     name: str | None = None,
     password: Annotated[str | None, Secret] = None,
@@ -97,7 +100,7 @@ def servers_rebuild(
 @action("nova.servers_resize", version="1.0.0", requirements=(COMPUTE,))
 def servers_resize(
     context: RunContext,
-    server_id: str,
+    server_id: ServerId,
     flavor: str,
     disk_config: Literal["AUTO", "MANUAL"] | None = None,
 ) -> None:
@@ -116,7 +119,7 @@ def servers_resize(
 
 
 @action("nova.servers_confirm_resize", version="1.0.0", requirements=(COMPUTE,))
-def servers_confirm_resize(context: RunContext, server_id: str) -> None:
+def servers_confirm_resize(context: RunContext, server_id: ServerId) -> None:
     """Confirm a resize or cold migration of a server in VERIFY_RESIZE.
 
     Args:
@@ -126,7 +129,7 @@ def servers_confirm_resize(context: RunContext, server_id: str) -> None:
 
 
 @action("nova.servers_revert_resize", version="1.0.0", requirements=(COMPUTE,))
-def servers_revert_resize(context: RunContext, server_id: str) -> None:
+def servers_revert_resize(context: RunContext, server_id: ServerId) -> None:
     """Revert a resize or cold migration of a server in VERIFY_RESIZE.
 
     Args:
@@ -137,7 +140,7 @@ def servers_revert_resize(context: RunContext, server_id: str) -> None:
 
 @action("nova.servers_migrate", version="1.0.0", requirements=(compute_range("2.56"),))
 def servers_migrate(
-    context: RunContext, server_id: str, host: str | None = None
+    context: RunContext, server_id: ServerId, host: str | None = None
 ) -> None:
     """Cold-migrate a server to a chosen or scheduled host (compute 2.56 on).
 
@@ -158,7 +161,7 @@ def servers_migrate(
 )
 def servers_live_migrate_v1(
     context: RunContext,
-    server_id: str,
+    server_id: ServerId,
     host: str | None = None,
     block_migration: bool = False,
     disk_over_commit: bool = False,
@@ -188,7 +191,7 @@ def servers_live_migrate_v1(
 )
 def servers_live_migrate_v2(
     context: RunContext,
-    server_id: str,
+    server_id: ServerId,
     host: str | None = None,
     block_migration: bool | Literal["auto"] = "auto",
 ) -> None:
@@ -215,7 +218,7 @@ def _image_request(name: str, meta: dict[str, str] | None) -> dict[str, Any]:
 )
 def servers_create_image_v1(
     context: RunContext,
-    server_id: str,
+    server_id: ServerId,
     image_name: str,
     metadata: dict[str, str] | None = None,
 ) -> str:
@@ -246,7 +249,7 @@ def servers_create_image_v1(
 )
 def servers_create_image_v2(
     context: RunContext,
-    server_id: str,
+    server_id: ServerId,
     image_name: str,
     metadata: dict[str, str] | None = None,
 ) -> str:

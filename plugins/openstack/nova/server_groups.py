@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from action_sdk import RunContext, action
 from plugins.openstack.bodies import compact, member
+from plugins.openstack.client_names import ServerGroupId
 from plugins.openstack.nova.requirements import COMPUTE, compute_range
 from plugins.openstack.paging import collect_by_offset
 
@@ -72,7 +73,9 @@ def server_groups_list_v2(
 
 
 @action("nova.server_groups_get", version="1.0.0", requirements=(POLICY_LIST,))
-def server_groups_get_v1(context: RunContext, server_group_id: str) -> dict[str, Any]:
+def server_groups_get_v1(
+    context: RunContext, server_group_id: ServerGroupId
+) -> dict[str, Any]:
     """Show a server group with its policies list (compute 2.1 to 2.63).
 
     Args:
@@ -82,7 +85,9 @@ def server_groups_get_v1(context: RunContext, server_group_id: str) -> dict[str,
 
 
 @action("nova.server_groups_get", version="2.0.0", requirements=(POLICY_AND_RULES,))
-def server_groups_get_v2(context: RunContext, server_group_id: str) -> dict[str, Any]:
+def server_groups_get_v2(
+    context: RunContext, server_group_id: ServerGroupId
+) -> dict[str, Any]:
     """Show a server group with its policy and rules (compute 2.64 on).
 
     Args:
@@ -125,7 +130,7 @@ def server_groups_create_v2(
 
 
 @action("nova.server_groups_delete", version="1.0.0", requirements=(COMPUTE,))
-def server_groups_delete(context: RunContext, server_group_id: str) -> None:
+def server_groups_delete(context: RunContext, server_group_id: ServerGroupId) -> None:
     """Delete a server group.
 
     Args:

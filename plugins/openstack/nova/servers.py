@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from action_sdk import ActionError, RunContext, Secret, action
 from plugins.openstack.bodies import compact, member
+from plugins.openstack.client_names import SearchOpts, ServerId
 from plugins.openstack.nova.requirements import (
     COMPUTE,
     FLAVOR_EMBEDDED,
@@ -75,7 +76,7 @@ def servers_list_v1(
     context: RunContext,
     detailed: bool = True,
     all_projects: bool = False,
-    filters: dict[str, Any] | None = None,
+    filters: SearchOpts = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """List servers, each flavor as a reference with its id (compute 2.1 to 2.46).
@@ -94,7 +95,7 @@ def servers_list_v2(
     context: RunContext,
     detailed: bool = True,
     all_projects: bool = False,
-    filters: dict[str, Any] | None = None,
+    filters: SearchOpts = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """List servers, each flavor embedded with its name and sizes (compute 2.47 on).
@@ -109,7 +110,7 @@ def servers_list_v2(
 
 
 @action("nova.servers_get", version="1.0.0", requirements=(FLAVOR_REFERENCE,))
-def servers_get_v1(context: RunContext, server_id: str) -> dict[str, Any]:
+def servers_get_v1(context: RunContext, server_id: ServerId) -> dict[str, Any]:
     """Show one server, its flavor as a reference with its id (compute 2.1 to 2.46).
 
     Args:
@@ -119,7 +120,7 @@ def servers_get_v1(context: RunContext, server_id: str) -> dict[str, Any]:
 
 
 @action("nova.servers_get", version="2.0.0", requirements=(FLAVOR_EMBEDDED,))
-def servers_get_v2(context: RunContext, server_id: str) -> dict[str, Any]:
+def servers_get_v2(context: RunContext, server_id: ServerId) -> dict[str, Any]:
     """Show one server, its flavor embedded with its name and sizes (compute 2.47 on).
 
     Args:
@@ -346,7 +347,7 @@ def servers_create_v2(
 )
 def servers_update(
     context: RunContext,
-    server_id: str,
+    server_id: ServerId,
     name: str | None = None,
     description: str | None = None,
 ) -> dict[str, Any]:
@@ -369,7 +370,7 @@ def servers_update(
 
 
 @action("nova.servers_delete", version="1.0.0", requirements=(COMPUTE,))
-def servers_delete(context: RunContext, server_id: str) -> None:
+def servers_delete(context: RunContext, server_id: ServerId) -> None:
     """Delete a server; the call returns once nova accepted the request.
 
     Wait for the status DELETED with nova.servers_wait_for_status.
@@ -383,7 +384,7 @@ def servers_delete(context: RunContext, server_id: str) -> None:
 @action("nova.servers_wait_for_status", version="1.0.0", requirements=(COMPUTE,))
 def servers_wait_for_status(
     context: RunContext,
-    server_id: str,
+    server_id: ServerId,
     status: str | list[str] = "ACTIVE",
     failure_statuses: list[str] | None = None,
     timeout: float = 600,
