@@ -7,11 +7,18 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import select
 
 from engine import states
 from engine.cli.arguments import load_mapping
+from engine.cli.errors import (
+    SHOWN_MATCHES,
+    Conflict,
+    ambiguous_execution_prefix,
+    execution_not_found,
+)
 from engine.cli.render import dumps, execution_document, print_execution, styled_state
 from engine.cli.running import drive, drive_remote
 from engine.cli.settings import OUTPUT_FORMATS, Settings, pass_settings
@@ -23,8 +30,47 @@ def executions() -> None:
     """Inspect and control workflow executions."""
 
 
+#: States ``executions list --state`` accepts, in any letter case.
+EXECUTION_STATES = (
+    states.IDLE,
+    states.WAITING,
+    states.RUNNING,
+    states.RUNNING_DELAYED,
+    states.PAUSED,
+    states.SUCCESS,
+    states.ERROR,
+    states.CANCELLED,
+)
+
+#: Narrowest widths of the columns that shrink in ``executions list``: the
+#: workflow name folds, and the creation time wraps after its date.
+_MIN_WORKFLOW_WIDTH = len("workflow")
+_MIN_CREATED_WIDTH = len("2026-01-01")
+
+
+def _state_option(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> str | None:
+    """Check ``--state`` before any request, and return it in upper case."""
+    if value is None:
+        return None
+    if value.upper() not in EXECUTION_STATES:
+        raise click.BadParameter(
+            f"unknown state {value!r}; allowed states: {', '.join(EXECUTION_STATES)}",
+            ctx,
+            param,
+        )
+    return value.upper()
+
+
 @executions.command("list")
-@click.option("--state", help="Only executions in this state (SUCCESS, ERROR, ...).")
+@click.option(
+    "--state",
+    callback=_state_option,
+    metavar="STATE",
+    help=f"Only executions in this state: {', '.join(EXECUTION_STATES)} "
+    "(any letter case).",
+)
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 @click.option("-o", "--output", "output_format", type=OUTPUT_FORMATS, default="table")
 @pass_settings
@@ -40,23 +86,62 @@ def executions_list(
     if output_format == "json":
         click.echo(dumps(documents))
         return
-    table = Table(show_header=True, header_style="bold")
-    for column in ("id", "workflow", "state", "created (UTC)", "duration"):
-        table.add_column(column)
+    _print_executions(Console(), documents)
+
+
+def _print_executions(console: Console, documents: list[dict[str, Any]]) -> None:
+    """Print executions as a table, or one block each when the table cannot fit.
+
+    Ids are never shortened or split: only the workflow and creation time
+    columns wrap, and a terminal too narrow for the table gets one block of
+    name-value lines per execution instead.
+    """
+    rows = []
     for document in documents:
         created = datetime.fromisoformat(document["created_at"])
         duration = ""
         if document["finished_at"]:
             finished = datetime.fromisoformat(document["finished_at"])
             duration = f"{(finished - created).total_seconds():.2f}s"
-        table.add_row(
-            document["id"],
-            document["workflow"],
-            styled_state(document["state"]),
-            created.strftime("%Y-%m-%d %H:%M:%S"),
-            duration,
+        rows.append(
+            (
+                document["id"],
+                document["workflow"],
+                document["state"],
+                created.strftime("%Y-%m-%d %H:%M:%S"),
+                duration,
+            )
         )
-    Console().print(table)
+    headers = ("id", "workflow", "state", "created (UTC)", "duration")
+    fixed = [max([len(headers[i])] + [len(row[i]) for row in rows]) for i in (0, 2, 4)]
+    # Columns are two characters apart and the table has no outer border.
+    needed = sum(fixed) + _MIN_WORKFLOW_WIDTH + _MIN_CREATED_WIDTH + 2 * 4
+    if console.width < needed:
+        for row in rows:
+            for header, value in zip(headers, row, strict=True):
+                text = styled_state(value) if header == "state" else escape(value)
+                # soft_wrap leaves an id line wider than the terminal to the
+                # terminal to wrap, so the id stays one piece of text.
+                console.print(
+                    f"[bold]{header:<14}[/bold]{text}",
+                    highlight=False,
+                    soft_wrap=header == "id",
+                )
+            console.print()
+        return
+    table = Table(
+        show_header=True, header_style="bold", box=None, padding=(0, 1), pad_edge=False
+    )
+    table.add_column("id", no_wrap=True, min_width=fixed[0])
+    table.add_column("workflow", overflow="fold", min_width=_MIN_WORKFLOW_WIDTH)
+    table.add_column("state", no_wrap=True, min_width=fixed[1])
+    table.add_column("created (UTC)", min_width=_MIN_CREATED_WIDTH)
+    table.add_column("duration", no_wrap=True, min_width=fixed[2])
+    for execution_id, workflow, state, created_text, duration in rows:
+        table.add_row(
+            execution_id, escape(workflow), styled_state(state), created_text, duration
+        )
+    console.print(table)
 
 
 def _local_executions(
@@ -65,7 +150,7 @@ def _local_executions(
     with settings.database().sessions() as session:
         query = select(Execution).where(Execution.parent_task_id.is_(None))
         if state:
-            query = query.where(Execution.state == state.upper())
+            query = query.where(Execution.state == state)
         query = query.order_by(Execution.created_at.desc()).limit(limit)
         rows = session.scalars(query).all()
     return [
@@ -88,7 +173,7 @@ def executions_show(settings: Settings, execution_id: str, output_format: str) -
     """Show one execution with its tasks, published values and errors."""
     remote = settings.remote()
     if remote is not None:
-        document = remote.execution_document(execution_id)
+        document = remote.execution_document(remote.resolve_execution_id(execution_id))
     else:
         with settings.database().sessions() as session:
             execution = _find_execution(session, execution_id)
@@ -121,7 +206,8 @@ def executions_report(
 
     remote = settings.remote()
     if remote is not None:
-        report = remote.report(execution_id, depth, errors_only)
+        full_id = remote.resolve_execution_id(execution_id)
+        report = remote.report(full_id, depth, errors_only)
     else:
         with settings.database().sessions() as session:
             execution = _find_execution(session, execution_id)
@@ -143,24 +229,36 @@ def _find_execution(session: Any, execution_id: str) -> Execution:
 
 
 def _find_by_prefix(session: Any, prefix: str) -> Execution:
+    # Newest first, the order of the service's listing, so that an
+    # ambiguous prefix names the same ids locally and remotely.
     matches = session.scalars(
-        select(Execution).where(Execution.id.like(f"{prefix}%")).limit(2)
+        select(Execution)
+        .where(Execution.id.startswith(prefix, autoescape=True))
+        .order_by(Execution.created_at.desc(), Execution.id.desc())
+        .limit(SHOWN_MATCHES + 1)
     ).all()
-    if len(matches) == 1:
-        return matches[0]
     if not matches:
-        raise click.ClickException(f"execution {prefix} not found")
-    raise click.ClickException(f"execution id prefix {prefix} is ambiguous")
+        raise execution_not_found(prefix)
+    if len(matches) > 1:
+        raise ambiguous_execution_prefix(prefix, [row.id for row in matches])
+    return matches[0]
+
+
+def _resolve(settings: Settings, execution_id: str) -> str:
+    """Return the full id of the execution given by id or unambiguous prefix."""
+    remote = settings.remote()
+    if remote is not None:
+        return remote.resolve_execution_id(execution_id)
+    with settings.database().sessions() as session:
+        return str(_find_execution(session, execution_id).id)
 
 
 def _control(settings: Settings, action: Any) -> None:
-    from engine.core import ControlError, EngineCore, ExecutionNotFound
+    from engine.core import EngineCore
 
     core = EngineCore(settings.database())
     try:
-        action(core)
-    except (ControlError, ExecutionNotFound) as error:
-        raise click.ClickException(str(error)) from None
+        _checked(lambda: action(core))
     finally:
         core.close()
 
@@ -170,6 +268,7 @@ def _control(settings: Settings, action: Any) -> None:
 @pass_settings
 def executions_pause(settings: Settings, execution_id: str) -> None:
     """Pause a running execution (and its sub-workflows)."""
+    execution_id = _resolve(settings, execution_id)
     remote = settings.remote()
     if remote is not None:
         remote.change_state(execution_id, {"state": states.PAUSED})
@@ -184,6 +283,7 @@ def executions_pause(settings: Settings, execution_id: str) -> None:
 @pass_settings
 def executions_cancel(settings: Settings, execution_id: str, message: str | None) -> None:
     """Cancel a running or paused execution (and its sub-workflows)."""
+    execution_id = _resolve(settings, execution_id)
     remote = settings.remote()
     if remote is not None:
         body: dict[str, Any] = {"state": states.CANCELLED}
@@ -213,13 +313,18 @@ def executions_resume(
     With --url the service runs it, and the command follows it to its end.
     """
     env = load_mapping(env_text, "--env")
+    execution_id = _resolve(settings, execution_id)
     remote = settings.remote()
     if remote is not None:
-        remote.change_state(execution_id, {"state": states.RUNNING, "env": env})
+        body = {"state": states.RUNNING, "env": env}
         if no_wait:
+            remote.change_state(execution_id, body)
             click.echo(f"Execution {execution_id} resumed")
             return
-        drive_remote(remote, execution_id, output_format, timeout)
+        drive_remote(
+            remote, execution_id, output_format, timeout,
+            change=lambda: remote.change_state(execution_id, body),
+        )
         return
     if no_wait:
         _control(settings, lambda core: core.resume(execution_id, env))
@@ -258,16 +363,20 @@ def executions_rerun(
     first run unless --re-resolve is given.
     """
     env = load_mapping(env_text, "--env")
+    execution_id = _resolve(settings, execution_id)
     remote = settings.remote()
     if remote is not None:
-        remote.rerun(
-            execution_id,
-            {"task_name": task_name, "reset": reset, "env": env, "re_resolve": re_resolve},
-        )
+        body = {
+            "task_name": task_name, "reset": reset, "env": env, "re_resolve": re_resolve
+        }
         if no_wait:
+            remote.rerun(execution_id, body)
             click.echo(f"Task {task_name} of execution {execution_id} rescheduled")
             return
-        drive_remote(remote, execution_id, output_format, timeout)
+        drive_remote(
+            remote, execution_id, output_format, timeout,
+            change=lambda: remote.rerun(execution_id, body),
+        )
         return
 
     def rerun(core: Any) -> None:
@@ -286,9 +395,12 @@ def executions_rerun(
 
 
 def _checked(call: Any) -> None:
+    """Run an engine control call, turning its errors into CLI errors."""
     from engine.core import ControlError, ExecutionNotFound
 
     try:
         call()
-    except (ControlError, ExecutionNotFound) as error:
-        raise click.ClickException(str(error)) from None
+    except ExecutionNotFound as error:
+        raise execution_not_found(str(error)) from None
+    except ControlError as error:
+        raise Conflict(str(error)) from None

@@ -2,8 +2,10 @@
 
 ``RemoteService`` sends the requests that the commands need and returns
 documents in the same shapes that the local commands build, so both print
-the same tables and JSON. API errors become CLI errors: an invalid request
-(400, 422) exits with status 2, any other error with status 1.
+the same tables and JSON. API errors become the CLI errors that the local
+commands raise for the same fault, so the exit statuses match: an invalid
+request (400, 413, 422) exits with 2, not found (404) with 4, a conflict
+(409) with 5, and an unreachable or failing service with 6.
 """
 
 from __future__ import annotations
@@ -12,12 +14,21 @@ import time
 from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import quote
 
 import click
 import httpx
 
 from engine import states
-from engine.cli.errors import InvalidInput
+from engine.cli.errors import (
+    SHOWN_MATCHES,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    Unavailable,
+    ambiguous_execution_prefix,
+    execution_not_found,
+)
 
 #: Environment variable with the service URL, like ``--url``.
 URL_ENV = "LEVANTE_URL"
@@ -58,13 +69,14 @@ class RemoteService:
 
         Raises:
             InvalidInput: the service rejected the request as invalid.
-            click.ClickException: the service is unreachable or returned
-                another error.
+            NotFound: the service has no such resource (404).
+            Conflict: the request does not fit the stored state (409).
+            Unavailable: the service is unreachable or returned another error.
         """
         try:
             response = self.client.request(method, path, **kwargs)
         except httpx.HTTPError as error:
-            raise click.ClickException(
+            raise Unavailable(
                 f"cannot reach the Levante service at {self.client.base_url}: "
                 f"{error}; check --url (or {URL_ENV}) and that 'levante serve' runs"
             ) from None
@@ -94,9 +106,45 @@ class RemoteService:
         result: dict[str, Any] = self.request("GET", f"/v2/executions/{execution_id}")
         return result
 
+    def resolve_execution_id(self, id_or_prefix: str) -> str:
+        """Return the id of the execution named in full or by a unique prefix.
+
+        Matches the local commands: a full id wins, and a prefix must match
+        exactly one execution (sub-workflows included).
+
+        Raises:
+            NotFound: no execution id starts with ``id_or_prefix``.
+            InvalidInput: several execution ids start with ``id_or_prefix``.
+        """
+        try:
+            return str(self.execution(quote(id_or_prefix, safe=""))["id"])
+        except NotFound:
+            pass
+        # NOTE: the API has no id-prefix filter, so a prefix is looked up by
+        # listing the project's executions, up to 1000 per request.
+        matches: list[str] = []
+        params = {"limit": 1000}
+        for execution in self.pages("/v2/executions", "executions", params):
+            if execution["id"].startswith(id_or_prefix):
+                matches.append(execution["id"])
+                if len(matches) > SHOWN_MATCHES:
+                    break
+        if not matches:
+            raise execution_not_found(id_or_prefix)
+        if len(matches) > 1:
+            raise ambiguous_execution_prefix(id_or_prefix, matches)
+        return matches[0]
+
     def tasks(self, execution_id: str) -> list[dict[str, Any]]:
         path = f"/v2/executions/{execution_id}/tasks"
         return list(self.pages(path, "tasks", {"limit": 1000}))
+
+    def sub_executions(self, execution_id: str) -> list[dict[str, Any]]:
+        """Return the executions started by tasks of ``execution_id``, oldest first."""
+        params = {"parent_id": execution_id, "limit": 1000}
+        children = list(self.pages("/v2/executions", "executions", params))
+        children.reverse()
+        return children
 
     def execution_document(self, execution_id: str) -> dict[str, Any]:
         """Return the document ``levante executions show -o json`` prints."""
@@ -162,20 +210,23 @@ class RemoteService:
         self,
         execution_id: str,
         timeout: float | None,
-        listener: TaskListener | None = None,
+        progress: Progress | None = None,
     ) -> dict[str, Any]:
         """Poll an execution until it completes or pauses; return it.
+
+        With ``progress``, each poll also reports the tasks of the execution
+        and of its sub-workflows that started or finished since the last
+        poll, like the engine reports them to a local listener.
 
         Raises:
             TimeoutError: ``timeout`` seconds passed first.
         """
         deadline = time.monotonic() + timeout if timeout else None
-        seen: dict[str, str] = {}
         interval = POLL_INTERVAL[0]
         while True:
             execution = self.execution(execution_id)
-            if listener is not None:
-                self._report_progress(execution_id, seen, listener)
+            if progress is not None:
+                progress.report(execution)
             if (
                 execution["state"] in states.COMPLETED
                 or execution["state"] == states.PAUSED
@@ -185,21 +236,6 @@ class RemoteService:
                 raise TimeoutError(f"execution {execution_id} still running")
             time.sleep(interval)
             interval = min(interval * 2, POLL_INTERVAL[1])
-
-    def _report_progress(
-        self, execution_id: str, seen: dict[str, str], listener: TaskListener
-    ) -> None:
-        for task in self.tasks(execution_id):
-            before = seen.get(task["id"])
-            if before == task["state"]:
-                continue
-            seen[task["id"]] = task["state"]
-            if before is None:
-                listener(
-                    "task_started", SimpleNamespace(**{**task, "state": states.RUNNING})
-                )
-            if task["state"] in states.COMPLETED:
-                listener("task_finished", SimpleNamespace(**task))
 
     # ----------------------------------------------------------- workflows
 
@@ -228,6 +264,75 @@ class RemoteService:
         self.request("DELETE", f"/v2/workflows/{name}", params={"namespace": namespace})
 
 
+class Progress:
+    """Task events of an execution tree, found by polling the service.
+
+    Tasks are walked depth first: a task's start, then the tasks of the
+    sub-workflows it started, then its end, which is the order a local run
+    reports them in for sequential tasks. A poll returns only the current
+    states, so parallel tasks may be reported in another order than
+    locally, and a task that starts and ends between two polls is reported
+    at the second one.
+    """
+
+    def __init__(self, service: RemoteService, listener: TaskListener) -> None:
+        self.service = service
+        self.listener = listener
+        #: Last seen state and end time of each task id.
+        self.seen: dict[str, tuple[str, str | None]] = {}
+        #: Tasks whose start was reported (or was before ``skip_past``).
+        self.started: set[str] = set()
+        #: Executions whose tasks were read after the execution completed,
+        #: so nothing about them is left to report.
+        self.done: set[str] = set()
+
+    def skip_past(self, execution_id: str) -> None:
+        """Record the tree's current task states without reporting them.
+
+        Called before a resume or rerun, so that only what runs afterwards
+        is reported, as a local resume or rerun does.
+        """
+        self._walk(self.service.execution(execution_id), silent=True)
+
+    def report(self, execution: dict[str, Any]) -> None:
+        """Report what changed in the tree of ``execution`` since the last call."""
+        self._walk(execution, silent=False)
+
+    def _walk(self, execution: dict[str, Any], *, silent: bool) -> None:
+        if execution["id"] in self.done:
+            return
+        # The state is read before the tasks, so when it is already final,
+        # the tasks read next are final too.
+        completed = execution["state"] in states.COMPLETED
+        tasks = self.service.tasks(execution["id"])
+        children: dict[str, list[dict[str, Any]]] = {}
+        if tasks:
+            for child in self.service.sub_executions(execution["id"]):
+                children.setdefault(child["parent_task_id"], []).append(child)
+        for task in tasks:
+            before = self.seen.get(task["id"])
+            now = (task["state"], task["finished_at"])
+            if before is not None and before[0] in states.COMPLETED and before != now:
+                # A task that ended and is active again, or ended again, was rerun.
+                self.started.discard(task["id"])
+            if task["state"] not in _NOT_STARTED and task["id"] not in self.started:
+                self.started.add(task["id"])
+                if not silent:
+                    started = {**task, "state": states.RUNNING}
+                    self.listener("task_started", SimpleNamespace(**started))
+            for child in children.get(task["id"], []):
+                self._walk(child, silent=silent)
+            self.seen[task["id"]] = now
+            if not silent and task["state"] in states.COMPLETED and before != now:
+                self.listener("task_finished", SimpleNamespace(**task))
+        if completed and not silent:
+            self.done.add(execution["id"])
+
+
+#: Task states before the engine first runs the task.
+_NOT_STARTED = frozenset({states.IDLE, states.WAITING})
+
+
 def _api_error(response: httpx.Response) -> click.ClickException:
     try:
         body = response.json()
@@ -245,8 +350,12 @@ def _api_error(response: httpx.Response) -> click.ClickException:
         detail = f"{field}: {detail}"
     if response.status_code in (400, 413, 422):
         return InvalidInput(detail)
+    if response.status_code == 404:
+        return NotFound(detail)
+    if response.status_code == 409:
+        return Conflict(detail)
     suffix = f" [{code}]" if code else f" [HTTP {response.status_code}]"
-    return click.ClickException(detail + suffix)
+    return Unavailable(detail + suffix)
 
 
 def _local_time(value: str | None) -> str | None:

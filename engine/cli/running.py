@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,16 @@ from rich.markup import escape
 
 from engine import states
 from engine.cli.arguments import load_mapping, parse_pairs
-from engine.cli.errors import EXIT_FAILED, EXIT_PAUSED, EXIT_SUCCESS, InvalidInput
-from engine.cli.remote import RemoteService
+from engine.cli.errors import (
+    EXIT_FAILED,
+    EXIT_PAUSED,
+    EXIT_SUCCESS,
+    EXIT_TIMEOUT,
+    InvalidInput,
+    NotFound,
+    TimedOut,
+)
+from engine.cli.remote import Progress, RemoteService
 from engine.cli.render import dumps, execution_document, print_execution, styled_state
 from engine.cli.settings import OUTPUT_FORMATS, Settings, pass_settings, read_definition
 
@@ -42,7 +51,8 @@ def progress_printer(console: Console) -> Any:
 @click.option("-i", "input_pairs", multiple=True, metavar="KEY=VALUE",
               help="One input value (read as YAML: 3 is a number); repeatable.")
 @click.option("--env", "env_text", help="Execution environment: a JSON object or @file.")
-@click.option("--task", "task_name", help="Target task of a reverse workflow.")
+@click.option("--task", "task_name",
+              help="Target task of a reverse workflow; direct workflows ignore it.")
 @click.option("--namespace", default="", help="Namespace of a stored workflow.")
 @click.option("--cloud", help="Cloud the actions run on (a clouds.yaml entry or OS_* "
               "variables); actions are resolved for its API versions.")
@@ -69,7 +79,8 @@ def run(
 
     FILE_OR_NAME is a definition file, or the name of a workflow stored with
     'levante workflows create'. Exit status: 0 SUCCESS, 1 ERROR or CANCELLED,
-    2 invalid definition or input, 3 PAUSED.
+    2 invalid definition or input, 3 PAUSED, 4 stored workflow not found,
+    6 service or database unavailable, 7 --timeout passed.
     """
     from engine.core import StartError
     from engine.spec.parser import DefinitionError
@@ -84,6 +95,12 @@ def run(
                 body["workflow_name"] = workflow_name
         else:
             body["workflow_name"] = workflow_name or source
+        if task_name:
+            text = body.get("definition")
+            if text is None:
+                text = _stored_definition(remote, source, namespace)
+            if text is not None:
+                warn_if_task_unused(text, body.get("workflow_name"), task_name)
         body["input"] = {**load_mapping(input_text, "--input"),
                          **parse_pairs(input_pairs, "-i")}
         body["env"] = load_mapping(env_text, "--env")
@@ -91,7 +108,13 @@ def run(
             body["task_name"] = task_name
         if cloud:
             body["cloud"] = cloud
-        drive_remote(remote, remote.start(body), output_format, timeout)
+        try:
+            execution_id = remote.start(body)
+        except NotFound:
+            if is_file:
+                raise
+            raise _no_such_workflow(source, namespace) from None
+        drive_remote(remote, execution_id, output_format, timeout)
         return
     if is_file:
         text = read_definition(source)
@@ -101,12 +124,11 @@ def run(
         with settings.database().sessions() as session:
             row = catalog.find(session, source, namespace)
             if row is None:
-                raise InvalidInput(
-                    f"{source} is neither a file nor a stored workflow in namespace "
-                    f"{namespace!r}; 'levante workflows list' shows the stored ones"
-                )
+                raise _no_such_workflow(source, namespace)
             text = row.definition
         workflow_name = workflow_name or source
+    if task_name:
+        warn_if_task_unused(text, workflow_name, task_name)
     workflow_input = load_mapping(input_text, "--input")
     workflow_input.update(parse_pairs(input_pairs, "-i"))
     env = load_mapping(env_text, "--env")
@@ -124,6 +146,50 @@ def run(
             raise InvalidInput(str(error)) from None
 
     drive(settings, output_format, timeout, start)
+
+
+def _no_such_workflow(source: str, namespace: str) -> NotFound:
+    return NotFound(
+        f"{source} is neither a file nor a stored workflow in namespace "
+        f"{namespace!r}; 'levante workflows list' shows the stored ones"
+    )
+
+
+def _stored_definition(remote: RemoteService, name: str, namespace: str) -> str | None:
+    """Return the definition the service starts for ``name``, or None when missing.
+
+    The service looks in ``namespace`` first, then in the default namespace.
+    """
+    for candidate in dict.fromkeys([namespace, ""]):
+        try:
+            return str(remote.workflow(name, candidate)["definition"])
+        except NotFound:
+            continue
+    return None
+
+
+def warn_if_task_unused(text: str, workflow_name: str | None, task_name: str) -> None:
+    """Warn on stderr when ``--task`` is given for a direct workflow.
+
+    Mistral ignores ``task_name`` for direct workflows and runs them from
+    their start tasks, and so does Levante. An invalid definition or an
+    unknown workflow is left to the start, which reports it.
+    """
+    from engine.core import StartError, _pick_workflow
+    from engine.spec.parser import DefinitionError, parse
+
+    try:
+        spec = _pick_workflow(parse(text), workflow_name)
+    except (DefinitionError, StartError):
+        return
+    if spec.type == "reverse":
+        return
+    click.echo(
+        f"Warning: --task applies only to reverse workflows; {spec.name} is a "
+        f"{spec.type} workflow, so it runs from its start tasks and ignores "
+        f"--task {task_name}",
+        err=True,
+    )
 
 
 def drive(
@@ -158,7 +224,7 @@ def drive(
             sys.stderr.flush()
             # Exit at once: actions still running in worker threads would
             # otherwise hold the interpreter until they end.
-            os._exit(EXIT_FAILED)
+            os._exit(EXIT_TIMEOUT)
         with settings.database().sessions() as session:
             document = execution_document(session, execution)
     finally:
@@ -171,15 +237,29 @@ def drive(
 
 
 def drive_remote(
-    remote: RemoteService, execution_id: str, output_format: str, timeout: float | None
+    remote: RemoteService,
+    execution_id: str,
+    output_format: str,
+    timeout: float | None,
+    change: Callable[[], None] | None = None,
 ) -> None:
-    """Follow an execution of the service to its end, like ``drive``."""
+    """Follow an execution of the service to its end, like ``drive``.
+
+    ``change`` (a resume or rerun request) is sent after the tasks that
+    already ended are recorded, so that only the tasks it runs are shown.
+    """
     console = Console(stderr=output_format == "json")
-    listener = progress_printer(console) if output_format == "table" else None
+    progress = None
+    if output_format == "table":
+        progress = Progress(remote, progress_printer(console))
+    if change is not None:
+        if progress is not None:
+            progress.skip_past(execution_id)
+        change()
     try:
-        remote.wait(execution_id, timeout, listener)
+        remote.wait(execution_id, timeout, progress)
     except TimeoutError:
-        raise click.ClickException(
+        raise TimedOut(
             f"execution {execution_id} did not finish within {timeout} s; it goes "
             "on in the service and 'levante executions show' follows it"
         ) from None

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import click
 
-from engine.cli.errors import InvalidInput
+from engine.cli.errors import InvalidInput, Unavailable
 from engine.cli.remote import RemoteService, open_client
-from engine.db.setup import Database
+from engine.db.setup import DB_URL_ENV, Database
 
 OUTPUT_FORMATS = click.Choice(["table", "json"])
 
@@ -31,12 +31,23 @@ class Settings:
 
     def database(self) -> Database:
         if self._database is None:
+            from sqlalchemy.exc import OperationalError
+
             from engine.db.setup import SchemaMismatch
 
             try:
                 self._database = Database(self.db_url)
             except SchemaMismatch as error:
-                raise click.ClickException(str(error)) from None
+                raise Unavailable(str(error)) from None
+            except OperationalError as error:
+                reason = str(error.orig).splitlines()[0]
+                raise Unavailable(
+                    f"cannot connect to the database: {reason}; check --db "
+                    f"(or {DB_URL_ENV}) and that the database server runs"
+                ) from None
+            # Close the pooled connections when the command ends, instead of
+            # leaving them to the garbage collector.
+            click.get_current_context().call_on_close(self._database.dispose)
         return self._database
 
     def remote(self) -> RemoteService | None:

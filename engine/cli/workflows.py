@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from engine.cli.errors import InvalidInput
+from engine.cli.errors import Conflict, InvalidInput, NotFound
 from engine.cli.render import dumps
 from engine.cli.settings import OUTPUT_FORMATS, Settings, pass_settings, read_definition
 
@@ -41,8 +41,10 @@ def _store(settings: Settings, files: tuple[str, ...], namespace: str, update: b
                 )
             except DefinitionError as error:
                 raise InvalidInput(f"invalid definition in {file}:\n{error}") from None
-            except (catalog.WorkflowExists, catalog.WorkflowNotFound) as error:
-                raise click.ClickException(f"{file}: {error}") from None
+            except catalog.WorkflowExists as error:
+                raise Conflict(f"{file}: {error}") from None
+            except catalog.WorkflowNotFound as error:
+                raise NotFound(f"{file}: {error}") from None
     _print_stored(stored, update)
 
 
@@ -126,7 +128,7 @@ def workflows_show(settings: Settings, name: str, namespace: str) -> None:
             try:
                 text = catalog.get(session, name, namespace).definition
             except catalog.WorkflowNotFound as error:
-                raise click.ClickException(str(error)) from None
+                raise NotFound(str(error)) from None
     click.echo(text, nl=not text.endswith("\n"))
 
 
@@ -149,6 +151,6 @@ def workflows_delete(settings: Settings, names: tuple[str, ...], namespace: str)
             try:
                 catalog.delete(session, name, namespace)
             except catalog.WorkflowNotFound as error:
-                raise click.ClickException(str(error)) from None
+                raise NotFound(str(error)) from None
     for name in names:
         click.echo(f"Deleted workflow {name}")

@@ -136,6 +136,6 @@ def test_serve_with_remote_cli(service: str, tmp_path: Path) -> None:
 
 def test_serve_rejects_unknown_token(service: str) -> None:
     result = cli(service, "executions", "list", token="wrong")
-    assert result.exit_code == 1
+    assert result.exit_code == 6
     assert "not valid" in result.output
     assert httpx.get(f"{service}/health").json() == {"status": "ok"}

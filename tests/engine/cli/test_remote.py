@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -185,7 +186,7 @@ def test_workflow_commands(service: None, tmp_path: Path) -> None:
     assert shown.output == GREETING
     assert json.loads(run.stdout)["output"] == {"text": "Hello, x"}
     assert deleted.output == "Deleted workflow greet\n"
-    assert missing.exit_code == 1
+    assert missing.exit_code == 4
     assert "not found" in missing.output
 
 
@@ -193,7 +194,7 @@ def test_unreachable_service_is_reported(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         main, ["--url", "http://127.0.0.1:9", "executions", "list"]
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 6
     assert "cannot reach the Levante service" in result.output
 
 
@@ -229,5 +230,225 @@ def test_pause_resume_cancel(service: None, tmp_path: Path) -> None:
     assert shown["state_info"] == "not tonight"
 
     refused = remote("executions", "pause", second_id)
-    assert refused.exit_code == 1
+    assert refused.exit_code == 5
     assert "only a RUNNING execution can be paused" in refused.output
+
+
+NOOP = """\
+version: '2.0'
+noop:
+  tasks:
+    only:
+      action: std.noop
+"""
+
+
+def run_noops(invoke: Callable[..., Result], path: str, count: int) -> None:
+    for _ in range(count):
+        result = invoke("run", path, "-o", "json", "--timeout", "30")
+        assert result.exit_code == 0, result.output
+
+
+def test_prefix_lookup_matches_local(
+    service: None, tmp_path: Path, fixed_ids: Any
+) -> None:
+    path = write(tmp_path, "noop.yaml", NOOP)
+    run_noops(remote, path, 3)
+    fixed_ids.restart()
+    run_noops(partial(local, tmp_path), path, 3)
+    for invoke in (remote, partial(local, tmp_path)):
+        shown = invoke("executions", "show", "fa11", "-o", "json")
+        assert shown.exit_code == 0, shown.output
+        assert json.loads(shown.stdout)["id"] == fixed_ids.ids[2]
+        report = invoke("executions", "report", "fa11", "-o", "json")
+        assert report.exit_code == 0, report.output
+    for prefix, status in (("feed", 2), ("0000", 4), ("%", 4)):
+        remote_result = remote("executions", "show", prefix)
+        local_result = local(tmp_path, "executions", "show", prefix)
+        assert remote_result.exit_code == status, remote_result.output
+        assert local_result.exit_code == status, local_result.output
+        assert remote_result.output == local_result.output
+    ambiguous = remote("executions", "show", "feed")
+    assert "'feed' is ambiguous: it matches " in ambiguous.output
+
+
+def test_control_commands_take_prefix(
+    service: None, tmp_path: Path, fixed_ids: Any
+) -> None:
+    path = write(tmp_path, "held.yaml", HELD)
+    paused = remote("run", path, "-o", "json", "--timeout", "30")
+    assert paused.exit_code == 3, paused.output
+    resumed = remote("executions", "resume", "feed", "--no-wait")
+    assert resumed.exit_code == 0, resumed.output
+    assert resumed.output == f"Execution {fixed_ids.ids[0]} resumed\n"
+    remote("run", path, "-o", "json", "--timeout", "30")
+    cancelled = remote("executions", "cancel", "feed0000-0000-4000-8000-0000000000")
+    assert cancelled.exit_code == 2, cancelled.output
+    cancelled = remote("executions", "cancel", "feed0000-0000-4000-8000-000000000002")
+    assert cancelled.output == f"Execution {fixed_ids.ids[1]} cancelled\n"
+    refused = remote("executions", "pause", "feed0000-0000-4000-8000-000000000002")
+    assert refused.exit_code == 5
+    missing = remote("executions", "rerun", "0000", "--task", "second")
+    assert missing.exit_code == 4
+    assert "execution 0000 not found" in missing.output
+
+
+def test_unknown_state_rejected_before_request() -> None:
+    # Port 9 has no service: a request would fail with status 6.
+    result = CliRunner().invoke(
+        main, ["--url", "http://127.0.0.1:9", "executions", "list", "--state", "BOGUS"]
+    )
+    assert result.exit_code == 2
+    assert "unknown state 'BOGUS'; allowed states: IDLE, WAITING" in result.output
+
+
+NESTED_RECOVERY = """\
+version: '2.0'
+outer:
+  tasks:
+    call:
+      workflow: inner
+      on-error: after
+    after:
+      action: std.noop
+inner:
+  tasks:
+    prepare:
+      action: std.noop
+      on-success: explode
+    explode:
+      action: std.fail
+      input:
+        error_data: {reason: disk full}
+"""
+
+
+def progress_lines(output: str) -> list[str]:
+    """Return the progress lines printed before the execution summary."""
+    lines = output.splitlines()
+    end = next(i for i, line in enumerate(lines) if line.startswith("Execution "))
+    return lines[:end]
+
+
+def test_progress_shows_nested_tasks(service: None, tmp_path: Path) -> None:
+    path = write(tmp_path, "nested.yaml", NESTED_RECOVERY)
+    remote_result = remote("run", path, "-w", "outer", "--timeout", "30")
+    local_result = local(tmp_path, "run", path, "-w", "outer")
+    assert remote_result.exit_code == 0, remote_result.output
+    assert progress_lines(remote_result.output) == [
+        "  > call",
+        "  > prepare",
+        "  ok prepare SUCCESS",
+        "  > explode",
+        "  !! explode ERROR: {'reason': 'disk full'}",
+        "  !! call ERROR: Failure caused by error in tasks: explode",
+        "  > after",
+        "  ok after SUCCESS",
+    ]
+    assert progress_lines(remote_result.output) == progress_lines(local_result.output)
+
+
+def test_resume_shows_only_new_tasks(service: None, tmp_path: Path) -> None:
+    path = write(tmp_path, "held.yaml", HELD)
+    remote_run = remote("run", path, "-o", "json", "--timeout", "30")
+    remote_id = json.loads(remote_run.stdout)["id"]
+    local_id = json.loads(local(tmp_path, "run", path, "-o", "json").stdout)["id"]
+    remote_result = remote("executions", "resume", remote_id, "--timeout", "30")
+    local_result = local(tmp_path, "executions", "resume", local_id)
+    assert remote_result.exit_code == 0, remote_result.output
+    assert progress_lines(remote_result.output) == ["  > second", "  ok second SUCCESS"]
+    assert progress_lines(remote_result.output) == progress_lines(local_result.output)
+
+
+REVERSE = """\
+version: '2.0'
+build:
+  type: reverse
+  tasks:
+    fetch:
+      action: std.noop
+    compile:
+      requires: [fetch]
+      action: std.noop
+"""
+
+
+def test_task_option_warning_matches_local(service: None, tmp_path: Path) -> None:
+    greeting = write(tmp_path, "greet.yaml", GREETING)
+    reverse = write(tmp_path, "build.yaml", REVERSE)
+    warning = (
+        "Warning: --task applies only to reverse workflows; greet is a direct "
+        "workflow, so it runs from its start tasks and ignores --task say"
+    )
+    args = ("-i", "name=x", "--task", "say", "-o", "json", "--timeout", "30")
+    from_file = remote("run", greeting, *args)
+    assert from_file.exit_code == 0, from_file.output
+    assert warning in from_file.stderr
+    assert json.loads(from_file.stdout)["output"] == {"text": "Hello, x"}
+    assert warning in local(tmp_path, "run", greeting, *args[:-2]).stderr
+
+    remote("workflows", "create", greeting, "--namespace", "team")
+    stored = remote("run", "greet", "--namespace", "team", *args)
+    assert stored.exit_code == 0, stored.output
+    assert warning in stored.stderr
+
+    target = remote(
+        "run", reverse, "--task", "compile", "-o", "json", "--timeout", "30"
+    )
+    assert target.exit_code == 0, target.output
+    assert "--task applies only" not in target.stderr
+
+
+def test_missing_stored_workflow_matches_local(service: None, tmp_path: Path) -> None:
+    remote_result = remote("run", "ghost", "--namespace", "team")
+    local_result = local(tmp_path, "run", "ghost", "--namespace", "team")
+    assert remote_result.exit_code == 4
+    assert local_result.exit_code == 4
+    assert remote_result.output == local_result.output
+
+
+SLOW = """\
+version: '2.0'
+slow:
+  tasks:
+    wait:
+      action: std.echo output="done" delay=3
+"""
+
+
+def test_timeout_exits_seven(service: None, tmp_path: Path) -> None:
+    result = remote("run", write(tmp_path, "slow.yaml", SLOW), "--timeout", "0.3")
+    assert result.exit_code == 7, result.output
+    assert "did not finish within 0.3 s" in result.output
+
+
+def test_list_keeps_ids_in_narrow_terminal(service: None, tmp_path: Path) -> None:
+    path = write(tmp_path, "noop.yaml", NOOP)
+    run_noops(remote, path, 2)
+    listed = json.loads(remote("executions", "list", "-o", "json").stdout)
+    table = CliRunner(env={"COLUMNS": "60"}).invoke(
+        main, ["--url", URL, "--token", "secret-token", "executions", "list"]
+    )
+    assert table.exit_code == 0, table.output
+    for row in listed:
+        assert any(row["id"] in line for line in table.output.splitlines())
+
+
+def test_rerun_shows_rerun_task(service: None, tmp_path: Path) -> None:
+    path = write(tmp_path, "nested.yaml", NESTED_FAILURE)
+    remote_run = remote("run", path, "-w", "outer", "-o", "json", "--timeout", "30")
+    local_run = local(tmp_path, "run", path, "-w", "outer", "-o", "json")
+    remote_id = json.loads(remote_run.stdout)["id"]
+    local_id = json.loads(local_run.stdout)["id"]
+    remote_result = remote(
+        "executions", "rerun", remote_id, "--task", "call", "--timeout", "30"
+    )
+    local_result = local(tmp_path, "executions", "rerun", local_id, "--task", "call")
+    assert remote_result.exit_code == 1, remote_result.output
+    assert progress_lines(remote_result.output) == [
+        "  > call",
+        "  > explode",
+        "  !! explode ERROR: {'reason': 'disk full'}",
+        "  !! call ERROR: Failure caused by error in tasks: explode",
+    ]
+    assert progress_lines(remote_result.output) == progress_lines(local_result.output)
