@@ -59,7 +59,16 @@ Listener = Callable[[str, Any], None]
 
 
 class StartError(ValueError):
-    """An execution cannot start: unknown workflow, bad input or parameters."""
+    """An execution cannot start: unknown workflow, bad input or parameters.
+
+    ``field`` names the argument of ``EngineCore.start`` at fault:
+    ``workflow_name``, ``input`` or ``input.<name>``, ``task_name`` (the
+    target of a reverse workflow) or ``cloud``.
+    """
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class ControlError(ValueError):
@@ -305,12 +314,13 @@ class EngineCore:
             if not target or target not in spec.tasks:
                 raise StartError(
                     f"Reverse workflow {spec.name} needs a target task (task_name); "
-                    f"got {target!r}. Tasks: {', '.join(spec.tasks)}"
+                    f"got {target!r}. Tasks: {', '.join(spec.tasks)}",
+                    "task_name",
                 )
         try:
             values = check_workflow_input(spec, input)
         except ValueError as error:
-            raise StartError(str(error)) from error
+            raise StartError(str(error), _input_field(spec, input)) from error
         if cloud is not None:
             self._check_actions(definition, spec, cloud)
         with self.db.transaction() as session:
@@ -355,7 +365,8 @@ class EngineCore:
         try:
             self.registry.cloud_versions(cloud)
         except RegistryError as error:
-            raise StartError(f"Cannot use cloud {cloud!r}: {error}") from error
+            message = f"Cannot use cloud {cloud!r}: {error}"
+            raise StartError(message, "cloud") from error
         probe = Execution(checksum=checksum_of(""), cloud=cloud)
         problems = []
         for task in spec.tasks.values():
@@ -371,7 +382,8 @@ class EngineCore:
         if problems:
             raise StartError(
                 f"Workflow {spec.name} cannot run on cloud {cloud!r}:\n"
-                + "\n".join(problems)
+                + "\n".join(problems),
+                "cloud",
             )
 
     # ------------------------------------------------------ execution control
@@ -1130,7 +1142,8 @@ def _pick_workflow(definition: Definition, name: str | None) -> WorkflowSpec:
             return next(iter(workflows.values()))
         raise StartError(
             "The definition has several workflows; choose one with --workflow: "
-            + ", ".join(workflows)
+            + ", ".join(workflows),
+            "workflow_name",
         )
     spec = workflows.get(name)
     if spec is None and definition.workbook:
@@ -1138,9 +1151,23 @@ def _pick_workflow(definition: Definition, name: str | None) -> WorkflowSpec:
     if spec is None:
         raise StartError(
             f"Workflow {name!r} not found in the definition. Workflows: "
-            + ", ".join(workflows)
+            + ", ".join(workflows),
+            "workflow_name",
         )
     return spec
+
+
+def _input_field(spec: WorkflowSpec, given: Mapping[str, Any] | None) -> str:
+    """Name the first missing, then the first unexpected, input parameter."""
+    given = given or {}
+    names = {param.name for param in spec.input}
+    for param in spec.input:
+        if param.required and param.name not in given:
+            return f"input.{param.name}"
+    for key in given:
+        if key not in names:
+            return f"input.{key}"
+    return "input"
 
 
 def _build_index(kind: str, spec: WorkflowSpec) -> Any:

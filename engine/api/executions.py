@@ -123,18 +123,6 @@ def _environment(
         return dict(row.variables or {}), row.name
 
 
-def _start_field(error: StartError) -> str:
-    """Name the request field a StartError is about, from its message."""
-    message = str(error)
-    if "task_name" in message or "target task" in message:
-        return "task_name"
-    if "cloud" in message.splitlines()[0]:
-        return "cloud"
-    if "choose one" in message or "not found in the definition" in message:
-        return "workflow_name"
-    return "input"
-
-
 @router.post("/executions", status_code=201)
 def start_execution(body: ExecutionCreate, core: Core, project: Project) -> Execution:
     """Start an execution of a stored workflow or of a given definition."""
@@ -163,7 +151,7 @@ def start_execution(body: ExecutionCreate, core: Core, project: Project) -> Exec
             cloud=body.cloud,
         )
     except StartError as error:
-        raise ApiError(400, "invalid_input", str(error), _start_field(error)) from None
+        raise ApiError(400, "invalid_input", str(error), error.field) from None
     return _show(core, execution_id, project)
 
 

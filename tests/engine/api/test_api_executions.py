@@ -114,7 +114,7 @@ def test_start_missing_input_names_field(client: TestClient) -> None:
     response = client.post("/v2/executions", json={"definition": GREETING})
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_input"
-    assert response.json()["field"] == "input"
+    assert response.json()["field"] == "input.name"
     assert "missing=['name']" in response.json()["message"]
 
 
