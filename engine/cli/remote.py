@@ -116,10 +116,12 @@ class RemoteService:
             NotFound: no execution id starts with ``id_or_prefix``.
             InvalidInput: several execution ids start with ``id_or_prefix``.
         """
-        try:
-            return str(self.execution(quote(id_or_prefix, safe=""))["id"])
-        except NotFound:
-            pass
+        # "", "." and ".." would name the list route or its parent, not an id.
+        if id_or_prefix.strip("."):
+            try:
+                return str(self.execution(quote(id_or_prefix, safe=""))["id"])
+            except NotFound:
+                pass
         # NOTE: the API has no id-prefix filter, so a prefix is looked up by
         # listing the project's executions, up to 1000 per request.
         matches: list[str] = []

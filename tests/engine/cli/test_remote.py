@@ -262,7 +262,7 @@ def test_prefix_lookup_matches_local(
         assert json.loads(shown.stdout)["id"] == fixed_ids.ids[2]
         report = invoke("executions", "report", "fa11", "-o", "json")
         assert report.exit_code == 0, report.output
-    for prefix, status in (("feed", 2), ("0000", 4), ("%", 4)):
+    for prefix, status in (("feed", 2), ("0000", 4), ("%", 4), ("", 2), ("..", 4)):
         remote_result = remote("executions", "show", prefix)
         local_result = local(tmp_path, "executions", "show", prefix)
         assert remote_result.exit_code == status, remote_result.output
