@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-
 from fastapi import APIRouter, Request
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.api.dependencies import Core
+from engine.api.errors import OutageLog, describe_database_error
 from engine.api.responses import SafeJSONResponse
 from engine.api.schemas import Health, Readiness
-
-log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["health"])
 
@@ -35,7 +32,10 @@ def ready(request: Request, core: Core) -> SafeJSONResponse:
             session.execute(text("SELECT 1"))
         database = True
     except SQLAlchemyError as error:
-        log.warning("readiness check: database unreachable: %s", error)
+        outages: OutageLog = request.app.state.database_outages
+        password = core.db.engine.url.password
+        summary = describe_database_error(error, str(password) if password else None)
+        outages.record("readiness check", summary)
         database = False
     engine_alive = request.app.state.engine_alive
     engine = bool(engine_alive is not None and engine_alive())

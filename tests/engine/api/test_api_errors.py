@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -181,3 +182,218 @@ def test_datetime_out_of_range_is_422(client: TestClient) -> None:
     )
     assert response.status_code == 422
     assert error_of(response)["field"] == "created_before"
+
+
+TWO_WORKFLOWS = """\
+version: '2.0'
+first:
+  tasks:
+    a:
+      action: std.noop
+second:
+  tasks:
+    b:
+      action: std.noop
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"definition": TWO_WORKFLOWS}, "workflow_name"),
+        ({"definition": TWO_WORKFLOWS, "workflow_name": "third"}, "workflow_name"),
+        ({"definition": GREETING, "input": {}}, "input.name"),
+        ({"definition": GREETING, "input": {"name": "a", "count": 1}}, "input.count"),
+        (
+            {"definition": GREETING, "input": {"colour": 1, "count": 2}},
+            "input.name",
+        ),
+    ],
+    ids=["several-workflows", "unknown-workflow", "missing", "unexpected", "both"],
+)
+def test_start_error_names_field(client: TestClient, body: dict, field: str) -> None:
+    response = client.post("/v2/executions", json=body)
+    error = error_of(response)
+    assert response.status_code == 400
+    assert error["code"] == "invalid_input"
+    assert error["field"] == field
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"definition": 5}, "definition", "definition: expected a string, got integer"),
+        (
+            {"definition": GREETING, "input": "x"},
+            "input",
+            "input: expected an object, got string",
+        ),
+        (
+            {"definition": GREETING, "env": 5},
+            "env",
+            "env: expected an object or a string, got integer",
+        ),
+        (
+            {"definition": GREETING, "task_name": ["t"]},
+            "task_name",
+            "task_name: expected a string, got array",
+        ),
+        (
+            {"definition": GREETING, "description": None},
+            "description",
+            "description: expected a string, got null",
+        ),
+    ],
+    ids=["definition", "input", "env-union", "task-name", "null"],
+)
+def test_wrong_type_names_field_and_type(
+    client: TestClient, body: dict, field: str, message: str
+) -> None:
+    response = client.post("/v2/executions", json=body)
+    error = error_of(response)
+    assert response.status_code == 422
+    assert error["code"] == "invalid_value"
+    assert error["field"] == field
+    assert error["message"] == message
+
+
+def test_union_member_constraint_is_reported(client: TestClient) -> None:
+    response = client.post(
+        "/v2/executions", json={"definition": GREETING, "env": " padded"}
+    )
+    error = error_of(response)
+    assert response.status_code == 422
+    assert error["field"] == "env"
+    assert "expected" not in error["message"]
+    assert "pattern" in error["message"]
+
+
+def test_rerun_flag_type_names_field(client: TestClient) -> None:
+    response = client.post(
+        "/v2/executions/x/rerun", json={"task_name": "t", "reset": "maybe"}
+    )
+    error = error_of(response)
+    assert response.status_code == 422
+    assert error["field"] == "reset"
+    assert error["message"] == "reset: expected a boolean, got string"
+
+
+def test_nested_field_path_and_type() -> None:
+    from pydantic import BaseModel, ValidationError
+
+    from engine.api.errors import describe_validation
+
+    class Params(BaseModel):
+        task_name: str
+
+    class Body(BaseModel):
+        params: Params
+        input: dict[str, int]
+
+    with pytest.raises(ValidationError) as raised:
+        Body.model_validate({"params": {"task_name": 5}, "input": {"count": "x"}})
+    errors = [
+        {**error, "loc": ("body", *error["loc"])} for error in raised.value.errors()
+    ]
+    status, code, message, field = describe_validation(errors)
+    assert status == 422
+    assert code == "invalid_value"
+    assert field == "params.task_name"
+    assert "params.task_name: expected a string, got integer" in message
+    assert "input.count: expected an integer, got string" in message
+
+
+@pytest.mark.parametrize(
+    ("raw", "line", "column"),
+    [
+        (b'{"definition": ', 1, 16),
+        (b'{"definition": "x",\n  "namespace": oops}', 2, 16),
+        (b'{\n\n  "a" 1}', 3, 7),
+    ],
+)
+def test_malformed_json_gives_line_and_column(
+    client: TestClient, raw: bytes, line: int, column: int
+) -> None:
+    response = client.post(
+        "/v2/workflows", content=raw, headers={"content-type": "application/json"}
+    )
+    error = error_of(response)
+    assert response.status_code == 400
+    assert error["code"] == "invalid_json"
+    assert error["field"] is None
+    assert error["message"].startswith(
+        f"Malformed JSON at line {line}, column {column}: "
+    )
+
+
+def test_json_body_not_an_object(client: TestClient) -> None:
+    response = client.post("/v2/workflows", json=[1])
+    error = error_of(response)
+    assert response.status_code == 422
+    assert error["field"] is None
+    assert error["message"].endswith("got array")
+
+
+def fill_path(path: str) -> str:
+    """Replace each ``{parameter}`` of an OpenAPI path with a placeholder value."""
+    return re.sub(r"\{[^}]+\}", "x", path)
+
+
+def test_unknown_query_parameter_on_every_route(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    checked = 0
+    for path, operations in document["paths"].items():
+        if not path.startswith("/v2/"):
+            continue
+        for method, operation in operations.items():
+            declared = [
+                item["name"]
+                for item in operation.get("parameters", [])
+                if item["in"] == "query"
+            ]
+            response = client.request(
+                method.upper(),
+                fill_path(path),
+                params={"zz_unknown": "1"},
+                json={} if method in ("post", "put", "patch") else None,
+            )
+            error = error_of(response)
+            where = f"{method.upper()} {path}"
+            assert response.status_code == 422, where
+            assert error["code"] == "unknown_parameter", where
+            assert error["field"] == "zz_unknown", where
+            assert "'zz_unknown'" in error["message"], where
+            if declared:
+                assert error["message"].endswith("accepted: " + ", ".join(declared)), (
+                    where
+                )
+            else:
+                assert "accepts no query parameters" in error["message"], where
+            checked += 1
+    assert checked >= 30
+
+
+def test_known_query_parameters_still_work(client: TestClient) -> None:
+    response = client.get("/v2/executions", params={"limit": 1, "state": "ERROR"})
+    assert response.status_code == 200
+
+
+def test_unknown_query_parameter_names_all(client: TestClient) -> None:
+    response = client.get("/v2/executions?stat=ERROR&limt=2&limit=1")
+    error = error_of(response)
+    assert response.status_code == 422
+    assert error["field"] == "stat"
+    assert "'stat', 'limt'" in error["message"]
+    assert "state" in error["message"]
+
+
+def test_unknown_query_parameter_needs_token_first(
+    make_client: Callable[..., TestClient],
+) -> None:
+    client = make_client(tokens={"t": "p"})
+    response = client.get("/v2/executions?bogus=1")
+    assert response.status_code == 401
+
+
+def test_probes_ignore_query_parameters(client: TestClient) -> None:
+    assert client.get("/health?verbose=1").status_code == 200
