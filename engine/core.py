@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from engine import leases, states
@@ -73,6 +73,14 @@ class StartError(ValueError):
 
 class ControlError(ValueError):
     """A pause, resume, cancel or rerun request does not fit the state."""
+
+
+class ExecutionExists(ValueError):
+    """A start chose the id of an execution that already exists."""
+
+    def __init__(self, execution_id: str) -> None:
+        super().__init__(f"execution {execution_id} already exists")
+        self.execution_id = execution_id
 
 
 class ExecutionNotFound(LookupError):
@@ -299,8 +307,12 @@ class EngineCore:
         description: str = "",
         cloud: str | None = None,
         source: str = "<string>",
+        execution_id: str | None = None,
     ) -> str:
         """Create an execution of a workflow in ``text`` and start it.
+
+        ``execution_id`` chooses the new execution's id. An id that is
+        already in use raises ExecutionExists.
 
         Raises DefinitionError for an invalid document and StartError for an
         unknown workflow, bad input or a bad reverse target.
@@ -323,31 +335,40 @@ class EngineCore:
             raise StartError(str(error), _input_field(spec, input)) from error
         if cloud is not None:
             self._check_actions(definition, spec, cloud)
-        with self.db.transaction() as session:
-            execution = Execution(
-                id=new_id(),
-                workflow_name=spec.name,
-                namespace=namespace,
-                project_id=project_id,
-                description=description,
-                definition=text,
-                checksum=checksum,
-                state=states.RUNNING,
-                input=values,
-                env=dict(env or {}),
-                params=params,
-                cloud=cloud,
-                resolutions={},
-                context={},
-                globals={},
-                output={},
-            )
-            session.add(execution)
-            session.flush()
-            WorkflowRun(self, session, execution).start()
-            execution_id = execution.id
+        try:
+            with self.db.transaction() as session:
+                if execution_id is not None and session.get(Execution, execution_id):
+                    raise ExecutionExists(execution_id)
+                execution = Execution(
+                    id=execution_id or new_id(),
+                    workflow_name=spec.name,
+                    namespace=namespace,
+                    project_id=project_id,
+                    description=description,
+                    definition=text,
+                    checksum=checksum,
+                    state=states.RUNNING,
+                    input=values,
+                    env=dict(env or {}),
+                    params=params,
+                    cloud=cloud,
+                    resolutions={},
+                    context={},
+                    globals={},
+                    output={},
+                )
+                session.add(execution)
+                session.flush()
+                WorkflowRun(self, session, execution).start()
+                started_id = execution.id
+        except IntegrityError:
+            # Another request created an execution with this id in the
+            # meantime.
+            if execution_id is None:
+                raise
+            raise ExecutionExists(execution_id) from None
         self._dispatch()
-        return execution_id
+        return started_id
 
     def _check_actions(
         self, definition: Definition, spec: WorkflowSpec, cloud: str

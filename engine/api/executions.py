@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import select
 
 from engine import states
@@ -22,7 +22,7 @@ from engine.api.schemas import (
     RerunRequest,
 )
 from engine.api.values import NO_NUL, PathText
-from engine.core import ControlError, EngineCore, StartError
+from engine.core import ControlError, EngineCore, ExecutionExists, StartError
 from engine.db.environments import EnvironmentNotFound, find_environment
 from engine.db.models import Execution as ExecutionRow
 from engine.db.models import TaskExecution, WorkflowDefinition
@@ -123,9 +123,46 @@ def _environment(
         return dict(row.variables or {}), row.name
 
 
-@router.post("/executions", status_code=201)
-def start_execution(body: ExecutionCreate, core: Core, project: Project) -> Execution:
-    """Start an execution of a stored workflow or of a given definition."""
+def _existing(core: EngineCore, execution_id: str, project: str) -> Execution | None:
+    """Return the execution with a client-chosen id, or None when the id is free.
+
+    Raises ApiError 409 when another project's execution has the id.
+    """
+    with core.db.sessions() as session:
+        row = session.get(ExecutionRow, execution_id)
+        if row is None:
+            return None
+        if row.project_id != project:
+            raise ApiError(
+                409,
+                "already_exists",
+                f"Execution id {execution_id} is already in use; choose another id",
+                "id",
+            )
+        return execution_document(row)
+
+
+@router.post(
+    "/executions",
+    status_code=201,
+    responses={
+        200: {"model": Execution, "description": "An execution with this id existed."}
+    },
+)
+def start_execution(
+    body: ExecutionCreate, core: Core, project: Project, response: Response
+) -> Execution:
+    """Start an execution of a stored workflow or of a given definition.
+
+    With an ``id`` that an execution of this project already has, nothing
+    starts: the answer is that execution with status 200.
+    """
+    wanted_id = str(body.id) if body.id is not None else None
+    if wanted_id is not None:
+        existing = _existing(core, wanted_id, project)
+        if existing is not None:
+            response.status_code = 200
+            return existing
     workflow_name = body.workflow_name
     if body.definition is not None:
         text = body.definition
@@ -149,9 +186,17 @@ def start_execution(body: ExecutionCreate, core: Core, project: Project) -> Exec
             project_id=project,
             description=body.description,
             cloud=body.cloud,
+            execution_id=wanted_id,
         )
     except StartError as error:
         raise ApiError(400, "invalid_input", str(error), error.field) from None
+    except ExecutionExists as error:
+        # A concurrent request with the same id started it first.
+        existing = _existing(core, error.execution_id, project)
+        if existing is None:
+            raise
+        response.status_code = 200
+        return existing
     return _show(core, execution_id, project)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -152,6 +153,15 @@ class ExecutionCreate(Request):
         default=None, description="Target task of a reverse workflow."
     )
     description: Description = ""
+    id: UUID | None = Field(
+        default=None,
+        description=(
+            "Execution id chosen by the client. A start with the id of an "
+            "existing execution of the same project returns that execution "
+            "(status 200) instead of starting another, so a retried request "
+            "never starts the workflow twice."
+        ),
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> ExecutionCreate:

@@ -334,3 +334,39 @@ def test_start_unknown_cloud_names_field(
     assert response.status_code == 400
     assert response.json()["field"] == "cloud"
     assert "nowhere" in response.json()["message"]
+
+
+def test_start_with_chosen_id_is_idempotent(client: TestClient) -> None:
+    chosen = "7d0a4f6e-3b1c-4c7e-9a55-0f1e2d3c4b5a"
+    body = {"definition": GREETING, "input": {"name": "ops"}, "id": chosen}
+    first = client.post("/v2/executions", json=body)
+    again = client.post("/v2/executions", json=body)
+    listed = client.get("/v2/executions").json()["executions"]
+    assert first.status_code == 201
+    assert first.json()["id"] == chosen
+    assert again.status_code == 200
+    assert again.json()["id"] == chosen
+    assert [e["id"] for e in listed] == [chosen]
+
+
+def test_start_with_other_projects_id_is_409(
+    make_client: Callable[..., TestClient],
+) -> None:
+    tokens = {"alpha-token": "alpha", "beta-token": "beta"}
+    alpha = make_client("alpha-token", tokens=tokens)
+    beta = make_client("beta-token", tokens=tokens)
+    chosen = "0b7c9a52-8d1e-4f3a-b6c2-5e4d3c2b1a09"
+    body = {"definition": GREETING, "input": {"name": "ops"}, "id": chosen}
+    assert alpha.post("/v2/executions", json=body).status_code == 201
+    taken = beta.post("/v2/executions", json=body)
+    assert taken.status_code == 409
+    assert taken.json()["code"] == "already_exists"
+    assert taken.json()["field"] == "id"
+    assert beta.get(f"/v2/executions/{chosen}").status_code == 404
+
+
+def test_start_with_invalid_id_is_422(client: TestClient) -> None:
+    body = {"definition": GREETING, "input": {"name": "ops"}, "id": "not-a-uuid"}
+    response = client.post("/v2/executions", json=body)
+    assert response.status_code == 422
+    assert response.json()["field"] == "id"
