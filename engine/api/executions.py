@@ -155,7 +155,7 @@ def start_execution(
     """Start an execution of a stored workflow or of a given definition.
 
     With an ``id`` that an execution of this project already has, nothing
-    starts: the answer is that execution with status 200.
+    starts and the response is that execution with status 200.
     """
     wanted_id = str(body.id) if body.id is not None else None
     if wanted_id is not None:
