@@ -120,9 +120,7 @@ def run_service(options: ServiceOptions, config: ApiConfig) -> None:
         options.host,
         options.port,
         database.engine.url.render_as_string(hide_password=True),
-        f"{len(config.tokens)} API token(s)"
-        if config.authenticated
-        else "no authentication",
+        _auth_summary(config),
     )
     previous = _stop_on_signals()
     loop.start()
@@ -165,3 +163,12 @@ def _stop_on_signals() -> dict[int, Any]:
         number: signal.signal(number, _raise_stop)
         for number in (signal.SIGINT, signal.SIGTERM)
     }
+
+
+def _auth_summary(config: ApiConfig) -> str:
+    """Describe how the API authenticates requests, for the start-up log line."""
+    if config.keystone is not None:
+        return "Keystone token authentication"
+    if config.tokens:
+        return f"{len(config.tokens)} API token(s)"
+    return "no authentication"
