@@ -122,7 +122,11 @@ def run(
         from engine import catalog
 
         with settings.database().sessions() as session:
-            row = catalog.find(session, source, namespace)
+            # The service also looks in the given namespace first, then the default one.
+            for candidate in dict.fromkeys([namespace, ""]):
+                row = catalog.find(session, source, candidate)
+                if row is not None:
+                    break
             if row is None:
                 raise _no_such_workflow(source, namespace)
             text = row.definition

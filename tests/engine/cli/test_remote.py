@@ -452,3 +452,17 @@ def test_rerun_shows_rerun_task(service: None, tmp_path: Path) -> None:
         "  !! call ERROR: Failure caused by error in tasks: explode",
     ]
     assert progress_lines(remote_result.output) == progress_lines(local_result.output)
+
+
+def test_stored_workflow_falls_back_like_local(service: None, tmp_path: Path) -> None:
+    path = write(tmp_path, "greet.yaml", GREETING)
+    remote("workflows", "create", path)
+    local(tmp_path, "workflows", "create", path)
+    args = ("run", "greet", "--namespace", "team", "-i", "name=x", "-o", "json")
+    remote_result = remote(*args, "--timeout", "30")
+    local_result = local(tmp_path, *args)
+    assert remote_result.exit_code == 0, remote_result.output
+    assert local_result.exit_code == 0, local_result.output
+    assert without_ids(json.loads(remote_result.stdout)) == without_ids(
+        json.loads(local_result.stdout)
+    )
