@@ -5,8 +5,9 @@ The ``levante`` group adds the groups ``actions``, ``clouds`` and
 database of ``levante --db`` (or ``LEVANTE_DB_URL``, or the engine's default
 SQLite file), so discovered cloud versions are cached between commands.
 
-Exit status: 0 on success, 2 for invalid input or when an action cannot be
-resolved or a plan has problems, 1 when a cloud cannot be discovered.
+Exit status, with the values of the engine commands: 0 on success, 2 for
+invalid input or when an action cannot be resolved or a plan has problems, 4
+when the action or cloud does not exist, 6 when a cloud cannot be discovered.
 """
 
 from __future__ import annotations
@@ -32,7 +33,11 @@ from registry.resolution import Resolution, ResolutionError
 from registry.versions import CloudVersions, explicit_versions
 
 OUTPUT_FORMATS = click.Choice(["table", "json"])
+# The same values as the engine commands' exit statuses (engine/cli/errors.py);
+# defined here because the registry does not import the engine.
 _INVALID = 2
+_NOT_FOUND = 4
+_UNAVAILABLE = 6
 
 
 class CommandError(click.ClickException):
@@ -41,10 +46,16 @@ class CommandError(click.ClickException):
     exit_code = _INVALID
 
 
-class CloudError(click.ClickException):
-    """A cloud could not be discovered (exit status 1)."""
+class NotFoundError(click.ClickException):
+    """The named action or cloud does not exist (exit status 4)."""
 
-    exit_code = 1
+    exit_code = _NOT_FOUND
+
+
+class CloudError(click.ClickException):
+    """A cloud could not be discovered (exit status 6)."""
+
+    exit_code = _UNAVAILABLE
 
 
 def _registry(ctx: click.Context) -> Registry:
@@ -85,10 +96,10 @@ def _echo_json(document: Any) -> None:
 def _resolve(registry: Registry, name: str, target: str | CloudVersions) -> Resolution:
     try:
         return registry.resolve(name, target)
-    except (ActionNotFound, InvalidPin, ResolutionError) as exc:
+    except (InvalidPin, ResolutionError) as exc:
         raise CommandError(str(exc)) from None
-    except CloudNotFound as exc:
-        raise CommandError(str(exc)) from None
+    except (ActionNotFound, CloudNotFound) as exc:
+        raise NotFoundError(str(exc)) from None
     except DiscoveryError as exc:
         raise CloudError(str(exc)) from None
 
@@ -134,7 +145,7 @@ def actions_show(ctx: click.Context, name: str, output_format: str) -> None:
     try:
         versions = _registry(ctx).store.show_action(name)
     except ActionNotFound as exc:
-        raise CommandError(str(exc)) from None
+        raise NotFoundError(str(exc)) from None
     if output_format == "json":
         _echo_json({"name": name, "versions": [v.to_dict() for v in versions]})
         return
@@ -223,7 +234,7 @@ def clouds_discover(
     try:
         versions = registry.clouds.versions(cloud, refresh=not cached)
     except CloudNotFound as exc:
-        raise CommandError(str(exc)) from None
+        raise NotFoundError(str(exc)) from None
     except DiscoveryError as exc:
         raise CloudError(str(exc)) from None
     if output_format == "json":
@@ -316,7 +327,7 @@ def plan(
     try:
         plans = plan_workflow(definition, target, _registry(ctx))
     except CloudNotFound as exc:
-        raise CommandError(str(exc)) from None
+        raise NotFoundError(str(exc)) from None
     except DiscoveryError as exc:
         raise CloudError(str(exc)) from None
     if output_format == "json":

@@ -1,4 +1,5 @@
 import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,7 @@ def test_actions_show(runner: CliRunner) -> None:
 
 def test_actions_show_unknown(runner: CliRunner) -> None:
     result = runner.invoke(actions, ["show", "nova.nothing"])
-    assert result.exit_code == 2
+    assert result.exit_code == 4
     assert "Action 'nova.nothing' not found" in result.output
 
 
@@ -129,3 +130,43 @@ def test_plan_problem_exit(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "missing required parameters ['server_id']" in result.output
     assert "1 of 1 tasks cannot run" in result.output
+
+
+def test_clouds_discover_unknown_cloud_exit(
+    runner: CliRunner, clouds_yaml: Path
+) -> None:
+    result = runner.invoke(clouds, ["discover", "nowhere"])
+    assert result.exit_code == 4
+    assert "cloud 'nowhere' not found" in result.output
+    assert "known clouds: lab" in result.output
+
+
+def test_clouds_discover_unreachable_exit(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    config = {
+        "auth": {
+            "auth_url": f"http://127.0.0.1:{closed_port}/v3",
+            "username": "ops",
+            "password": "secret",
+            "project_name": "ops",
+            "user_domain_name": "Default",
+            "project_domain_name": "Default",
+        },
+        "region_name": "RegionOne",
+    }
+    path = tmp_path / "clouds.yaml"
+    path.write_text(json.dumps({"clouds": {"down": config}}))
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(path))
+    result = runner.invoke(clouds, ["discover", "down"])
+    assert result.exit_code == 6
+    assert "secret" not in result.output
+
+
+def test_actions_resolve_unknown_action_exit(runner: CliRunner) -> None:
+    result = runner.invoke(actions, ["resolve", "nova.nothing", "--service", "compute=2.60"])
+    assert result.exit_code == 4
+    assert "nova.nothing" in result.output
