@@ -1,4 +1,5 @@
-"""Built-in std actions: noop, async_noop, echo, fail, sleep, test_dict and http.
+"""Built-in std actions: noop, async_noop, echo, fail, sleep, test_dict, http and
+email.
 
 The engine finds this plugin through the ``levante.plugins`` entry point
 ``std = "plugins.std:plugin"``, like any installed plugin.

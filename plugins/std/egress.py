@@ -1,19 +1,21 @@
-"""Settings and outbound-address policy of std.http.
+"""Settings and outbound-address policy of std.http, std.email and std.ssh.
 
 The defaults match the ``[action_std_http]`` options of Mistral 23.0.0: any
 host is allowed except loopback and link-local addresses (which include the
 cloud metadata service at 169.254.169.254), requests time out after 60 s, and
 responses larger than 5 MiB are rejected. The engine passes operator settings
 in ``RunContext.extra["std.http"]`` as a mapping with the same option names.
+std.email and std.ssh read ``HostPolicy`` options under the keys
+``"std.email"`` and ``"std.ssh"``.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from action_sdk import ActionError, RunContext
@@ -128,17 +130,162 @@ class HttpSettings:
         host = parts.hostname
         if not host:
             raise EgressDenied(f"{purpose} {_without_userinfo(url)!r} has no host")
-        if self.allowed_hosts and host not in self.allowed_hosts:
-            raise EgressDenied(
-                f"{purpose} host {host!r} is not in the allowed hosts of {SETTINGS_KEY}"
+        _check_host(
+            host,
+            parts.port,
+            allowed_hosts=self.allowed_hosts,
+            denied_networks=self.denied_networks,
+            purpose=purpose,
+            settings_key=SETTINGS_KEY,
+        )
+
+
+@dataclass(frozen=True)
+class HostPolicy:
+    """Outbound policy of an action that opens its own TCP connections.
+
+    std.email and std.ssh apply the same rules as std.http, under their own
+    key in ``RunContext.extra`` (such as ``"std.email"``): loopback and
+    link-local addresses are denied unless the operator changes
+    ``denied_cidrs``, and ``allowed_hosts`` limits the host names.
+    """
+
+    #: Key of these settings in ``RunContext.extra``, named in messages.
+    settings_key: str
+    #: Hosts that may be contacted; an empty tuple allows every host.
+    allowed_hosts: tuple[str, ...] = ()
+    #: Networks that no connection may reach, after name resolution.
+    denied_networks: tuple[Network, ...] = tuple(
+        ipaddress.ip_network(cidr) for cidr in DEFAULT_DENIED_CIDRS
+    )
+    #: Connection and read timeout in seconds; 0 disables it.
+    timeout: float = DEFAULT_TIMEOUT_SECONDS
+
+    #: Option names that ``from_mapping`` reads.
+    OPTIONS: ClassVar[frozenset[str]] = frozenset(
+        {"allowed_hosts", "denied_cidrs", "timeout"}
+    )
+
+    @classmethod
+    def from_mapping(cls, settings_key: str, values: Mapping[str, Any]) -> HostPolicy:
+        """Build the policy from ``allowed_hosts``, ``denied_cidrs`` and ``timeout``.
+
+        Other options in ``values`` are ignored, so an action can keep its own
+        options beside these; use ``settings_mapping`` to reject unknown ones.
+
+        Raises:
+            ActionError: An option value is invalid.
+        """
+        return cls(
+            settings_key=settings_key,
+            allowed_hosts=tuple(
+                _string_list(values, "allowed_hosts", [], settings_key)
+            ),
+            denied_networks=tuple(
+                _network(cidr, settings_key)
+                for cidr in _string_list(
+                    values, "denied_cidrs", list(DEFAULT_DENIED_CIDRS), settings_key
+                )
+            ),
+            timeout=_non_negative(
+                values, "timeout", DEFAULT_TIMEOUT_SECONDS, settings_key
+            ),
+        )
+
+    def check_host(self, host: str, port: int | None, *, purpose: str) -> None:
+        """Raise EgressDenied unless the policy allows a connection to ``host``.
+
+        The rules are those of ``HttpSettings.check_url``, with the same NOTE
+        about DNS answers that change before the connection.
+        """
+        if not host:
+            raise EgressDenied(f"{purpose} has no host")
+        _check_host(
+            host,
+            port,
+            allowed_hosts=self.allowed_hosts,
+            denied_networks=self.denied_networks,
+            purpose=purpose,
+            settings_key=self.settings_key,
+        )
+
+
+def settings_mapping(
+    context: RunContext, settings_key: str, known: Iterable[str]
+) -> Mapping[str, Any]:
+    """Return the operator settings under ``settings_key``, or an empty mapping.
+
+    Raises:
+        ActionError: The settings are not a mapping or have an unknown option.
+    """
+    raw = context.extra.get(settings_key)
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise ActionError(
+            f"Invalid {settings_key} settings: expected a mapping, got "
+            f"{type(raw).__name__}"
+        )
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        raise ActionError(
+            f"Invalid {settings_key} settings: unknown options {unknown}; "
+            f"allowed: {sorted(known)}"
+        )
+    return raw
+
+
+def split_host_port(value: str, default_port: int, *, what: str) -> tuple[str, int]:
+    """Split ``"host"``, ``"host:port"`` or ``"[v6 address]:port"`` into both parts.
+
+    A bare IPv6 address such as ``"::1"`` is a host without a port.
+
+    Raises:
+        ActionError: The host is empty or the port is not a number in 1-65535.
+    """
+    text = value.strip()
+    if text.startswith("["):
+        host, bracket, rest = text[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            raise ActionError(
+                f"Invalid {what} {value!r}: use host, host:port or [address]:port"
             )
-        for address in _resolve(host, parts.port):
-            for network in self.denied_networks:
-                if address in network:
-                    raise EgressDenied(
-                        f"{purpose} host {host!r} resolves to the denied address "
-                        f"{address} (network {network})"
-                    )
+        port_text = rest[1:] if rest else ""
+    elif text.count(":") == 1:
+        host, _, port_text = text.partition(":")
+    else:
+        host, port_text = text, ""
+    if not host:
+        raise ActionError(f"Invalid {what} {value!r}: the host is empty")
+    if not port_text:
+        return host, default_port
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ActionError(
+            f"Invalid {what} {value!r}: the port must be a number in 1-65535"
+        )
+    return host, int(port_text)
+
+
+def _check_host(
+    host: str,
+    port: int | None,
+    *,
+    allowed_hosts: tuple[str, ...],
+    denied_networks: tuple[Network, ...],
+    purpose: str,
+    settings_key: str,
+) -> None:
+    if allowed_hosts and host not in allowed_hosts:
+        raise EgressDenied(
+            f"{purpose} host {host!r} is not in the allowed hosts of {settings_key}"
+        )
+    for address in _resolve(host, port):
+        for network in denied_networks:
+            if address in network:
+                raise EgressDenied(
+                    f"{purpose} host {host!r} resolves to the denied address "
+                    f"{address} (network {network})"
+                )
 
 
 def _resolve(
@@ -168,33 +315,43 @@ def _without_userinfo(url: str) -> str:
     return parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]).geturl()
 
 
-def _string_list(values: Mapping[str, Any], key: str, default: list[str]) -> list[str]:
+def _string_list(
+    values: Mapping[str, Any],
+    key: str,
+    default: list[str],
+    settings_key: str = SETTINGS_KEY,
+) -> list[str]:
     value = values.get(key, default)
     if not isinstance(value, list | tuple) or not all(
         isinstance(v, str) for v in value
     ):
         raise ActionError(
-            f"Invalid {SETTINGS_KEY} setting {key}: expected a list of strings, "
+            f"Invalid {settings_key} setting {key}: expected a list of strings, "
             f"got {value!r}"
         )
     return list(value)
 
 
-def _network(cidr: str) -> Network:
+def _network(cidr: str, settings_key: str = SETTINGS_KEY) -> Network:
     try:
         return ipaddress.ip_network(cidr, strict=False)
     except ValueError:
         raise ActionError(
-            f"Invalid {SETTINGS_KEY} setting denied_cidrs: {cidr!r} is not a CIDR "
+            f"Invalid {settings_key} setting denied_cidrs: {cidr!r} is not a CIDR "
             "network such as '10.0.0.0/8'"
         ) from None
 
 
-def _non_negative(values: Mapping[str, Any], key: str, default: float) -> float:
+def _non_negative(
+    values: Mapping[str, Any],
+    key: str,
+    default: float,
+    settings_key: str = SETTINGS_KEY,
+) -> float:
     value = values.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise ActionError(
-            f"Invalid {SETTINGS_KEY} setting {key}: expected a number >= 0, "
+            f"Invalid {settings_key} setting {key}: expected a number >= 0, "
             f"got {value!r}"
         )
     return float(value)
