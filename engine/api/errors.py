@@ -329,14 +329,16 @@ def _field_path(error: Any) -> str | None:
     Pydantic adds a step for the member of a union that was tried, such as
     ``function-after[check_text(), constrained-str]``. Field names of the
     request models never contain ``[``, ``-`` or ``(``, so such steps are
-    dropped.
+    dropped. The first step is kept: it is a parameter or field name, and a
+    header name may contain ``-``.
     """
     parts = list(error.get("loc", ()))
     if parts and parts[0] in _ORIGINS:
         parts = parts[1:]
-    path = [
+    path = [str(part) for part in parts[:1]]
+    path += [
         str(part)
-        for part in parts
+        for part in parts[1:]
         if isinstance(part, int) or not any(mark in part for mark in "[-(")
     ]
     return ".".join(path) or None

@@ -397,3 +397,10 @@ def test_unknown_query_parameter_needs_token_first(
 
 def test_probes_ignore_query_parameters(client: TestClient) -> None:
     assert client.get("/health?verbose=1").status_code == 200
+
+
+def test_header_name_with_dash_is_kept() -> None:
+    from engine.api.errors import describe_validation
+
+    error = {"type": "missing", "loc": ("header", "x-request-id"), "msg": "Field"}
+    assert describe_validation([error])[3] == "x-request-id"
