@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from engine.masking import MASK, is_secret_key
 from engine.spec.model import REQUIRED, WorkflowSpec
 
 
@@ -30,10 +31,7 @@ def check_workflow_input(
             problems.append(f"missing={missing}")
         if unexpected:
             problems.append(f"unexpected={unexpected}")
-        accepted = ", ".join(
-            p.name if p.required else f"{p.name} (default {p.default!r})"
-            for p in spec.input
-        )
+        accepted = ", ".join(_accepted(p.name, p.required, p.default) for p in spec.input)
         raise WorkflowInputError(
             f"Invalid input [name={spec.name}, {', '.join(problems)}]. "
             f"Accepted input: {accepted or 'none'}."
@@ -41,3 +39,11 @@ def check_workflow_input(
     values = {p.name: p.default for p in spec.input if p.default is not REQUIRED}
     values.update(given)
     return values
+
+
+def _accepted(name: str, required: bool, default: Any) -> str:
+    """Describe one input parameter for an error message, hiding secret defaults."""
+    if required:
+        return name
+    shown = MASK if is_secret_key(name) else repr(default)
+    return f"{name} (default {shown})"

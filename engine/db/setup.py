@@ -109,6 +109,9 @@ class Database:
             # Check a pooled connection before use: after a database restart
             # or pg_terminate_backend, pooled connections are dead.
             kwargs["pool_pre_ping"] = True
+        # Statement parameters carry workflow input and action results, which
+        # may hold secrets, so they stay out of SQLAlchemy's error messages.
+        kwargs["hide_parameters"] = True
         self.engine: SqlEngine = create_engine(self.url, **kwargs)
         if self.url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
