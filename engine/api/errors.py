@@ -147,7 +147,9 @@ def error_response(
 _UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
 
 #: SQLite primary result codes of a database file that cannot be opened or read.
-_UNAVAILABLE_SQLITE_CODES = frozenset({10, 14})  # SQLITE_IOERR, SQLITE_CANTOPEN
+#: SQLITE_BUSY and SQLITE_LOCKED (another process held the write lock for
+#: longer than the busy timeout), SQLITE_IOERR and SQLITE_CANTOPEN.
+_UNAVAILABLE_SQLITE_CODES = frozenset({5, 6, 10, 14})
 
 
 def is_database_unavailable(error: BaseException) -> bool:

@@ -306,3 +306,19 @@ def test_openapi_declares_503(core: EngineCore) -> None:
     document = make_client(core).get("/openapi.json").json()
     responses = document["paths"]["/v2/executions"]["get"]["responses"]
     assert "503" in responses
+
+
+def test_sqlite_locked_is_unavailable(tmp_path: Path) -> None:
+    path = tmp_path / "locked.sqlite"
+    holder = sqlite3.connect(path, isolation_level=None)
+    waiter = sqlite3.connect(path, timeout=0.05, isolation_level=None)
+    try:
+        holder.execute("CREATE TABLE t (x)")
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(sqlite3.OperationalError) as locked:
+            waiter.execute("BEGIN IMMEDIATE")
+    finally:
+        holder.close()
+        waiter.close()
+    assert "locked" in str(locked.value)
+    assert is_database_unavailable(OperationalError("", {}, locked.value))
