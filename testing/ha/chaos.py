@@ -1,8 +1,9 @@
 """Load and faults for HA runs: submitting executions, kills, outages.
 
 ``Submitter`` starts executions through the API at a steady pace and retries
-a start until the API accepts it. ``Chaos`` SIGKILLs a random worker process
-every few seconds and starts it again, stops PostgreSQL once, and drops the
+a start, with the same execution id, until the API accepts it. ``Chaos``
+SIGKILLs a random process (a worker or the API) every few seconds and starts
+it again, stops PostgreSQL once, and drops the
 server connections of the child processes now and then. ``watch_recovery``
 measures how long the actions of a killed process stay held by it.
 """
@@ -13,9 +14,11 @@ import random
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import httpx
 from sqlalchemy import func, select
 
 from engine import states
@@ -63,10 +66,15 @@ class Submitter(threading.Thread):
         for index in range(self.count):
             shape = self.shapes[index % len(self.shapes)]
             run_key = f"{shape.name}-{index}"
+            # Chosen here, so a start retried after the API died mid-request
+            # cannot create a second execution of the same run.
+            wanted_id = str(uuid.uuid4())
             deadline = time.monotonic() + self.give_up_after
             while True:
                 try:
-                    execution_id = self.client.start(shape, run_key, self.delay)
+                    execution_id = self.client.start(
+                        shape, run_key, self.delay, wanted_id
+                    )
                     break
                 except ApiError as error:
                     self.rejected += 1
@@ -108,6 +116,16 @@ class ChaosLog:
     #: Restarts after which the process exited again on its own (such as
     #: when it started while the database was down), with their exit codes.
     crashed_restarts: list[int] = field(default_factory=list)
+    #: Times the API process was down: from its kill until /health answered
+    #: again (None while it has not).
+    api_down: list[tuple[float, float | None]] = field(default_factory=list)
+
+    def api_was_down(self, at: float, grace: float) -> bool:
+        """Return whether ``at`` falls in a window when the API was killed."""
+        for start, end in self.api_down:
+            if start - grace <= at <= (end if end is not None else float("inf")) + grace:
+                return True
+        return False
 
     def overlaps_outage(self, kill: Kill) -> bool:
         """Return whether the outage fell between the kill and its recovery."""
@@ -191,9 +209,12 @@ class Chaos:
         stop_database: Callable[[], None] | None = None,
         start_database: Callable[[], None] | None = None,
         terminate_connections: Callable[[], int] | None = None,
+        api_urls: dict[int, str] | None = None,
     ) -> None:
         self.group = group
         self.victims = victims
+        #: Base URL of each API process among ``victims``, by ``id(process)``.
+        self.api_urls = api_urls or {}
         self.db = db
         self.stop_database = stop_database
         self.start_database = start_database
@@ -274,12 +295,43 @@ class Chaos:
                 held = held_actions(self.db, victim.pid)
             except Exception:
                 held = None
+        base_url = self.api_urls.get(id(victim))
+        if base_url is not None:
+            # An API process leases no action; it has recovered when it
+            # answers /health again.
+            held = 0
         pid = self.group.kill(victim)
         kill = Kill(victim.role, pid, time.monotonic(), held, during_outage)
         self.log.kills.append(kill)
-        self._watchers.append(watch_recovery(self.db, kill))
         time.sleep(restart_pause)
         self.group.restart(victim)
+        if base_url is not None:
+            self._watchers.append(self._watch_api(kill, base_url))
+        else:
+            self._watchers.append(watch_recovery(self.db, kill))
+
+    def _watch_api(
+        self, kill: Kill, base_url: str, timeout: float = 60.0
+    ) -> threading.Thread:
+        """Poll /health in a thread until the restarted API answers."""
+        window = len(self.log.api_down)
+        self.log.api_down.append((kill.killed_at, None))
+
+        def poll() -> None:
+            while time.monotonic() - kill.killed_at < timeout:
+                try:
+                    if httpx.get(f"{base_url}/health", timeout=1.0).status_code == 200:
+                        now = time.monotonic()
+                        kill.recovered_after = now - kill.killed_at
+                        self.log.api_down[window] = (kill.killed_at, now)
+                        return
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.1)
+
+        thread = threading.Thread(target=poll, name=f"ha-api-{kill.pid}", daemon=True)
+        thread.start()
+        return thread
 
     def _terminate(self) -> None:
         assert self.terminate_connections is not None

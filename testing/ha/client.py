@@ -39,13 +39,21 @@ class RecordingClient:
     def close(self) -> None:
         self._http.close()
 
-    def start(self, shape: Shape, run_key: str, delay: float) -> str:
-        """Start ``shape`` from its definition; return the execution id."""
-        body = {
+    def start(
+        self, shape: Shape, run_key: str, delay: float, execution_id: str | None = None
+    ) -> str:
+        """Start ``shape`` from its definition; return the execution id.
+
+        With ``execution_id``, a retry after a lost response returns the
+        execution that the first request created instead of starting another.
+        """
+        body: dict[str, Any] = {
             "workflow_name": shape.workflow,
             "definition": shape.text,
             "input": {"run_key": run_key, "delay": delay},
         }
+        if execution_id is not None:
+            body["id"] = execution_id
         return str(self._request("POST", "/v2/executions", json=body)["id"])
 
     def list_executions(self) -> dict[str, Any]:
