@@ -297,8 +297,8 @@ class Chaos:
                 held = None
         base_url = self.api_urls.get(id(victim))
         if base_url is not None:
-            # An API process leases no action; it has recovered when it
-            # answers /health again.
+            # An API process leases no action; it has recovered once /health
+            # returns 200 again.
             held = 0
         pid = self.group.kill(victim)
         kill = Kill(victim.role, pid, time.monotonic(), held, during_outage)
@@ -313,7 +313,7 @@ class Chaos:
     def _watch_api(
         self, kill: Kill, base_url: str, timeout: float = 60.0
     ) -> threading.Thread:
-        """Poll /health in a thread until the restarted API answers."""
+        """Poll /health in a thread until the restarted API returns 200."""
         window = len(self.log.api_down)
         self.log.api_down.append((kill.killed_at, None))
 
