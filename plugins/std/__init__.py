@@ -1,5 +1,5 @@
-"""Built-in std actions: noop, async_noop, echo, fail, sleep, test_dict, http and
-email.
+"""Built-in std actions: noop, async_noop, echo, fail, sleep, test_dict, http,
+email, ssh and ssh_proxied.
 
 The engine finds this plugin through the ``levante.plugins`` entry point
 ``std = "plugins.std:plugin"``, like any installed plugin.

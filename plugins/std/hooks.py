@@ -8,6 +8,7 @@ from action_sdk import hookimpl
 from plugins.std.basic import async_noop, echo, fail, noop, sleep, test_dict
 from plugins.std.http import HttpAction
 from plugins.std.mail import EmailAction
+from plugins.std.ssh import SshAction, SshProxiedAction
 
 
 @hookimpl
@@ -22,4 +23,6 @@ def levante_actions() -> list[Any]:
         test_dict,
         HttpAction,
         EmailAction,
+        SshAction,
+        SshProxiedAction,
     ]
