@@ -98,7 +98,9 @@ def list_workflows(
     query = select(WorkflowDefinition).where(WorkflowDefinition.project_id == project_id)
     if namespace is not None:
         query = query.where(WorkflowDefinition.namespace == namespace)
-    return list(session.scalars(query.order_by(WorkflowDefinition.namespace, WorkflowDefinition.name)))
+    return list(
+        session.scalars(query.order_by(WorkflowDefinition.namespace, WorkflowDefinition.name))
+    )
 
 
 def delete(session: Session, name: str, namespace: str = "", project_id: str = "") -> None:

@@ -12,11 +12,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import os
 import queue
-from collections import deque
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -47,7 +46,11 @@ from engine.db.models import (
 from engine.db.setup import Database
 from engine.expressions import ExpressionError, StaticFunctions, evaluate
 from engine.inputs import check_workflow_input
-from engine.spec.graph import effective_requires, effective_transitions, outbound_targets
+from engine.spec.graph import (
+    effective_requires,
+    effective_transitions,
+    outbound_targets,
+)
 from engine.spec.model import Definition, WorkflowSpec
 from engine.spec.parser import parse
 from engine.workflow_run import RerunError, WorkflowRun
@@ -871,7 +874,9 @@ class EngineCore:
             resolved, value, lambda data, ctx: self.evaluate(data, ctx, None)
         )
 
-    def complete_action(self, action_id: str, ok: bool, value: Any, error: str | None = None) -> None:
+    def complete_action(
+        self, action_id: str, ok: bool, value: Any, error: str | None = None
+    ) -> None:
         """Deliver the result of an action (used for async actions)."""
         self._handle_outcome(_Outcome(action_id, ok, value, error))
 

@@ -481,7 +481,8 @@ class WorkflowRun:
         count = lengths.pop() if lengths else 0
         concurrency = self.eval_policy(task, task_spec, "concurrency")
         limit = int(concurrency) if concurrency else 0
-        task.items = [dict(zip(spec.variables, row, strict=True)) for row in zip(*lists)]
+        rows = zip(*lists, strict=True)
+        task.items = [dict(zip(spec.variables, row, strict=True)) for row in rows]
         self._set_runtime(
             task,
             item_count=count,

@@ -298,7 +298,9 @@ def executions_cancel(settings: Settings, execution_id: str, message: str | None
 @executions.command("resume")
 @click.argument("execution_id")
 @click.option("--env", "env_text", help="Values merged into the environment: JSON or @file.")
-@click.option("--no-wait", is_flag=True, help="Only change the state; do not run the workflow here.")
+@click.option(
+    "--no-wait", is_flag=True, help="Only change the state; do not run the workflow here."
+)
 @click.option("-o", "--output", "output_format", type=OUTPUT_FORMATS, default="table")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Stop waiting after this many seconds (the execution is left "

@@ -70,7 +70,9 @@ def _database_url(db_url: str | None) -> str | None:
 
 
 @click.command("executor")
-@click.option("--db", "db_url", envvar=DB_URL_ENV, help="Database URL (PostgreSQL for several processes).")
+@click.option(
+    "--db", "db_url", envvar=DB_URL_ENV, help="Database URL (PostgreSQL for several processes)."
+)
 @click.option("--workers", type=click.IntRange(1, 256), default=16, show_default=True,
               help="Actions run at the same time in this process.")
 def executor_command(db_url: str | None, workers: int) -> None:
@@ -82,7 +84,9 @@ def executor_command(db_url: str | None, workers: int) -> None:
 
 
 @click.command("engine")
-@click.option("--db", "db_url", envvar=DB_URL_ENV, help="Database URL (PostgreSQL for several processes).")
+@click.option(
+    "--db", "db_url", envvar=DB_URL_ENV, help="Database URL (PostgreSQL for several processes)."
+)
 def engine_command(db_url: str | None) -> None:
     """Fire timers and take over abandoned actions until stopped (SIGTERM)."""
     from engine.core import EngineCore

@@ -22,7 +22,6 @@ from yaml.scanner import Scanner
 
 from engine.spec.errors import DefinitionError, SpecIssue
 
-
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 

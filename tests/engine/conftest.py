@@ -128,7 +128,9 @@ def load_outcome(database: Database, execution_id: str) -> Outcome:
 
 
 @pytest.fixture
-def run_workflow(make_engine: Callable[..., EngineCore], database: Database) -> Callable[..., Outcome]:
+def run_workflow(
+    make_engine: Callable[..., EngineCore], database: Database
+) -> Callable[..., Outcome]:
     def run(text: str, workflow: str | None = None, timeout: float = 30, **kwargs: Any) -> Outcome:
         core = make_engine()
         execution_id = core.start(text, workflow, **kwargs)

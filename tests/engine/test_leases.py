@@ -15,7 +15,6 @@ from typing import Annotated, Any
 from sqlalchemy import select, update
 
 from action_sdk import Secret
-
 from engine.db.models import ActionExecution, utcnow
 
 SLOW = """
@@ -45,7 +44,17 @@ def start_and_kill(tmp_path: Path, database_url: str, safe: bool) -> str:
     definition = tmp_path / "slow.yaml"
     definition.write_text(SLOW.format(safe=str(safe).lower()))
     child = subprocess.Popen(
-        [sys.executable, "-m", "engine.cli", "--db", database_url, "run", str(definition), "-o", "json"],
+        [
+            sys.executable,
+            "-m",
+            "engine.cli",
+            "--db",
+            database_url,
+            "run",
+            str(definition),
+            "-o",
+            "json",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -183,10 +192,9 @@ wf:
 def test_async_action_is_started_then_completed(
     make_engine: Callable[..., Any], database: Any, outcome_of: Callable[[str], Any], probe: Any
 ) -> None:
-    from action_sdk import ActionError, action, hookimpl
-
-    from registry.discovery import catalog_from_plugins
     import plugins.std
+    from action_sdk import ActionError, action, hookimpl
+    from registry.discovery import catalog_from_plugins
 
     started: list[Any] = []
 
@@ -207,7 +215,9 @@ def test_async_action_is_started_then_completed(
     catalog = catalog_from_plugins({"std": plugins.std.plugin, "async": AsyncPlugin()})
     core = EngineCore(database, catalog)
     try:
-        text = "version: '2.0'\nwf:\n  tasks:\n    t:\n      action: probe.start_job job=\"{job}\"\n"
+        text = (
+            "version: '2.0'\nwf:\n  tasks:\n    t:\n      action: probe.start_job job=\"{job}\"\n"
+        )
         execution_id = core.start(text.format(job="build-7"))
         for _ in range(50):
             if started:

@@ -10,7 +10,9 @@ import pytest
 
 
 @pytest.mark.parametrize("count", ["2", "<% $.tries %>", "'{{ _.tries }}'"])
-def test_retry_count_repeats_until_success(run_workflow: Callable[..., Any], probe: Any, count: str) -> None:
+def test_retry_count_repeats_until_success(
+    run_workflow: Callable[..., Any], probe: Any, count: str
+) -> None:
     text = f"""
 version: '2.0'
 wf:
@@ -31,7 +33,9 @@ wf:
     assert len(probe.calls) == 3
 
 
-def test_retry_exhausted_fails_with_last_error(run_workflow: Callable[..., Any], probe: Any) -> None:
+def test_retry_exhausted_fails_with_last_error(
+    run_workflow: Callable[..., Any], probe: Any
+) -> None:
     text = """
 version: '2.0'
 wf:

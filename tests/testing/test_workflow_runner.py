@@ -85,7 +85,9 @@ def test_assertion_messages_name_task_and_values() -> None:
     run = runner.run(DEPLOY, input={"name": "db"})
     with pytest.raises(AssertionError, match="task 'boot': state is ERROR, expected SUCCESS"):
         assert_task(run, "boot", state="SUCCESS")
-    with pytest.raises(AssertionError, match="task 'missing' did not run; tasks that ran: boot, report"):
+    with pytest.raises(
+        AssertionError, match="task 'missing' did not run; tasks that ran: boot, report"
+    ):
         assert_task(run, "missing", state="SUCCESS")
     with pytest.raises(AssertionError, match="server: '<missing>' != expected 'x'"):
         assert_output(run, {"server": "x"})

@@ -107,7 +107,9 @@ def test_input_from_yaml_file(tmp_path: Path) -> None:
 
 def test_validate_reports_valid_and_invalid(tmp_path: Path) -> None:
     good = write(tmp_path, "good.yaml", GREETING)
-    bad = write(tmp_path, "bad.yaml", "version: '2.0'\nwf:\n  tasks:\n    t:\n      on-success: ghost\n")
+    bad = write(
+        tmp_path, "bad.yaml", "version: '2.0'\nwf:\n  tasks:\n    t:\n      on-success: ghost\n"
+    )
     assert invoke(tmp_path, "validate", good).exit_code == 0
     result = invoke(tmp_path, "validate", bad)
     assert result.exit_code == 2
@@ -288,7 +290,9 @@ def test_errors_name_the_file_and_keep_brackets(tmp_path: Path) -> None:
     assert "broken.yaml:" in result.output
     assert "<string>" not in result.output
     unknown = write(
-        tmp_path, "unknown.yaml", "version: '2.0'\nwf:\n  tasks:\n    t:\n      action: std.nosuch\n"
+        tmp_path,
+        "unknown.yaml",
+        "version: '2.0'\nwf:\n  tasks:\n    t:\n      action: std.nosuch\n",
     )
     result = invoke(tmp_path, "run", unknown)
     assert "[action_name=std.nosuch]" in result.output
@@ -296,8 +300,10 @@ def test_errors_name_the_file_and_keep_brackets(tmp_path: Path) -> None:
 
 def test_definition_with_date_is_rejected(tmp_path: Path) -> None:
     path = write(
-        tmp_path, "dated.yaml",
-        "version: '2.0'\nwf:\n  input:\n    - d: 2026-01-01\n  tasks:\n    t:\n      action: std.noop\n",
+        tmp_path,
+        "dated.yaml",
+        "version: '2.0'\nwf:\n  input:\n    - d: 2026-01-01\n"
+        "  tasks:\n    t:\n      action: std.noop\n",
     )
     result = invoke(tmp_path, "validate", path)
     assert result.exit_code == 2
