@@ -17,10 +17,16 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from sqlalchemy import select
 
+import plugins.std
 from action_sdk import ActionError, RunContext, describe_action
+from engine.core import EngineCore
+from engine.db.models import Execution, TaskExecution
+from engine.db.setup import Database
 from plugins.std.egress import EgressDenied
-from plugins.std.mail import EmailAction
+from plugins.std.mail import EmailAction, EmailSettings
+from registry.discovery import catalog_from_plugins
 
 USER = "reports@example.test"
 PASSWORD = "s3cret-pass:word"
@@ -366,3 +372,64 @@ def test_email_password_is_secret() -> None:
     assert names[:3] == ["to_addrs", "smtp_server", "from_addr"]
     required = {p.name for p in descriptor.parameters if p.required}
     assert required == {"to_addrs", "smtp_server", "from_addr"}
+
+
+REPORT_WORKFLOW = """
+version: '2.0'
+report:
+  input:
+    - recipients
+    - server
+  output:
+    sent: <% $.sent %>
+  tasks:
+    send_report:
+      action: std.email to_addrs=<% $.recipients %> subject="Nightly report" body="All jobs passed." from_addr="reports@example.test" smtp_server=<% $.server %>
+      publish:
+        sent: <% task().result = null %>
+"""  # noqa: E501
+
+
+def run_report(database: Database, server: SmtpServer) -> tuple[Execution, str | None]:
+    catalog = catalog_from_plugins({"std": plugins.std.plugin})
+    core = EngineCore(database, catalog)
+    try:
+        execution_id = core.start(
+            REPORT_WORKFLOW,
+            input={"recipients": ["ops@example.test"], "server": server.address},
+        )
+        core.run(execution_id, timeout=30)
+    finally:
+        core.close()
+    with database.sessions() as session:
+        execution = session.get(Execution, execution_id)
+        task = session.scalars(
+            select(TaskExecution).where(TaskExecution.execution_id == execution_id)
+        ).one()
+        assert execution is not None
+        session.expunge_all()
+    return execution, task.state_info
+
+
+def test_email_workflow_inline_syntax(
+    database: Database, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The engine passes no std.email settings yet, so the test allows
+    # loopback the way an operator's settings would.
+    allowed = EmailSettings.from_context(smtp.context())
+    monkeypatch.setattr(EmailSettings, "from_context", lambda context: allowed)
+    execution, _ = run_report(database, smtp)
+    assert execution.state == "SUCCESS"
+    assert execution.output == {"sent": True}
+    [received] = smtp.handler.messages
+    assert received.rcpt_tos == ["ops@example.test"]
+    assert received.message["Subject"] == "Nightly report"
+    assert received.message.get_content().strip() == "All jobs passed."
+
+
+def test_email_workflow_loopback_denied(database: Database, smtp: SmtpServer) -> None:
+    execution, state_info = run_report(database, smtp)
+    assert execution.state == "ERROR"
+    assert state_info is not None
+    assert "SMTP server host '127.0.0.1' resolves to the denied address" in state_info
+    assert smtp.handler.messages == []
