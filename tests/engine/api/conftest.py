@@ -7,11 +7,15 @@ through the API, then calls ``finish`` to handle its events until it ends.
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from starlette.exceptions import StarletteDeprecationWarning
 
@@ -120,3 +124,29 @@ def finish(core: EngineCore) -> Callable[[str], None]:
         core.run(execution_id, timeout=30)
 
     return run
+
+
+#: Seconds to wait for a 200 response of /ready after the service starts.
+START_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    """Wait until a started ``levante serve`` returns 200 on /ready."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"levante serve exited with status {process.returncode}")
+        try:
+            if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"levante serve did not become ready within {START_TIMEOUT} s")

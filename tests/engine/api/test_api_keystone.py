@@ -6,11 +6,9 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -48,7 +46,7 @@ from engine.core import EngineCore
 from testing.fakecloud import FakeCloud
 from testing.identity import format_timestamp
 
-from .conftest import FAILING, isolate_cloud_config
+from .conftest import FAILING, free_port, isolate_cloud_config, wait_until_ready
 
 #: A fake Keystone that `responses` serves; nothing listens there.
 KEYSTONE = "http://127.0.0.1:35357"
@@ -735,10 +733,6 @@ def test_serve_reports_missing_credentials(
 
 # levante serve as a real process, with Keystone over HTTP on 127.0.0.1
 
-#: Seconds to wait for a 200 response of /ready after the service starts.
-START_TIMEOUT = 30.0
-
-
 class HttpRequest:
     """The parts of a request that FakeKeystone reads."""
 
@@ -774,26 +768,6 @@ def serve_fake_keystone(fake: FakeKeystone) -> ThreadingHTTPServer:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_until_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"levante serve exited with status {process.returncode}")
-        try:
-            if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"levante serve did not become ready within {START_TIMEOUT} s")
 
 
 def test_serve_process_with_keystone(tmp_path: Path) -> None:

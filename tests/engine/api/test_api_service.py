@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +15,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from engine.cli import main
+
+from .conftest import free_port, wait_until_ready
 
 FAILING_TWICE = """\
 version: '2.0'
@@ -32,16 +32,6 @@ nightly:
       input:
         error_data: {disk: full, password: hunter2}
 """
-
-#: Seconds to wait for a 200 response of /ready after the service starts.
-START_TIMEOUT = 30.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
 
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[str]:
@@ -75,20 +65,6 @@ def service(tmp_path: Path) -> Iterator[str]:
     output = (tmp_path / "service.log").read_text()
     assert process.returncode == 0, output
     assert "stopped" in output
-
-
-def wait_until_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"levante serve exited with status {process.returncode}")
-        try:
-            if httpx.get(f"{url}/ready", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"levante serve did not become ready within {START_TIMEOUT} s")
 
 
 def cli(url: str, *args: str, token: str = "ops-token") -> Result:
