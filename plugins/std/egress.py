@@ -7,6 +7,10 @@ responses larger than 5 MiB are rejected. The engine passes operator settings
 in ``RunContext.extra["std.http"]`` as a mapping with the same option names.
 std.email and std.ssh read ``HostPolicy`` options under the keys
 ``"std.email"`` and ``"std.ssh"``.
+
+NOTE: the engine does not fill these keys yet (``engine.core`` builds the
+RunContext with ``services`` only), so every run inside the engine gets the
+defaults, and a loopback SMTP relay cannot be allowed there.
 """
 
 from __future__ import annotations

@@ -412,6 +412,7 @@ class _Connection:
     def __enter__(self) -> paramiko.SSHClient:
         host, port = self.target
         where = f"{host}:{port}"
+        logger.debug("std.ssh connecting to %s as %r", where, self.credentials.username)
         _set_host_key_policy(self.client, self.settings)
         timeout = self.settings.policy.timeout or None
         try:

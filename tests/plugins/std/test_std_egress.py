@@ -3,9 +3,17 @@ import re
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from action_sdk import ActionError, RunContext
-from plugins.std.egress import EgressDenied, HttpSettings
+from plugins.std.egress import (
+    EgressDenied,
+    HostPolicy,
+    HttpSettings,
+    settings_mapping,
+    split_host_port,
+)
 from plugins.std.http import _ssl_verify, _timeout
 
 
@@ -134,3 +142,75 @@ def test_verify_missing_bundle() -> None:
         ActionError, match="Cannot read the CA bundle '/no/such/bundle.pem'"
     ):
         _ssl_verify("https://127.0.0.1/", "/no/such/bundle.pem")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("mail.example.test", ("mail.example.test", 25)),
+        ("mail.example.test:587", ("mail.example.test", 587)),
+        (" 10.0.0.5:2525 ", ("10.0.0.5", 2525)),
+        ("[2001:db8::1]:465", ("2001:db8::1", 465)),
+        ("[2001:db8::1]", ("2001:db8::1", 25)),
+        ("2001:db8::1", ("2001:db8::1", 25)),
+    ],
+)
+def test_split_host_port(value: str, expected: tuple[str, int]) -> None:
+    assert split_host_port(value, 25, what="smtp_server") == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("", "the host is empty"),
+        (":25", "the host is empty"),
+        ("mail:0", "the port must be a number in 1-65535"),
+        ("mail:65536", "the port must be a number in 1-65535"),
+        ("mail:smtp", "the port must be a number in 1-65535"),
+        ("[::1", "use host, host:port or [address]:port"),
+        ("[::1]x", "use host, host:port or [address]:port"),
+    ],
+)
+def test_split_host_port_invalid(value: str, message: str) -> None:
+    with pytest.raises(ActionError) as caught:
+        split_host_port(value, 25, what="smtp_server")
+    assert caught.value.message == f"Invalid smtp_server {value!r}: {message}"
+
+
+@given(
+    host=st.from_regex(r"[a-z0-9]([a-z0-9.-]{0,30}[a-z0-9])?", fullmatch=True),
+    port=st.integers(min_value=1, max_value=65535),
+)
+def test_split_host_port_round_trip(host: str, port: int) -> None:
+    assert split_host_port(f"{host}:{port}", 22, what="host") == (host, port)
+    assert split_host_port(f"[{host}]:{port}", 22, what="host") == (host, port)
+    assert split_host_port(host, 22, what="host") == (host, 22)
+
+
+def test_host_policy_defaults() -> None:
+    policy = HostPolicy.from_mapping("std.ssh", {})
+    assert policy == HostPolicy("std.ssh")
+    assert policy.timeout == 60
+    with pytest.raises(EgressDenied, match="SSH host '127.0.0.1' resolves to"):
+        policy.check_host("127.0.0.1", 22, purpose="SSH")
+    with pytest.raises(EgressDenied, match="denied address 169.254.169.254"):
+        policy.check_host("169.254.169.254", 22, purpose="SSH")
+
+
+def test_host_policy_settings_key_in_messages() -> None:
+    policy = HostPolicy.from_mapping("std.email", {"allowed_hosts": ["smtp.test"]})
+    with pytest.raises(EgressDenied, match="not in the allowed hosts of std.email"):
+        policy.check_host("other.test", 25, purpose="SMTP server")
+    with pytest.raises(ActionError, match="Invalid std.email setting denied_cidrs"):
+        HostPolicy.from_mapping("std.email", {"denied_cidrs": ["x"]})
+
+
+def test_settings_mapping_rejects_unknown() -> None:
+    context = RunContext(extra={"std.ssh": {"timeout": 5, "retries": 3}})
+    with pytest.raises(ActionError) as caught:
+        settings_mapping(context, "std.ssh", HostPolicy.OPTIONS)
+    assert caught.value.message == (
+        "Invalid std.ssh settings: unknown options ['retries']; "
+        "allowed: ['allowed_hosts', 'denied_cidrs', 'timeout']"
+    )
+    assert settings_mapping(RunContext(), "std.ssh", HostPolicy.OPTIONS) == {}

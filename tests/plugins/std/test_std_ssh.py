@@ -23,7 +23,7 @@ USER = "deploy"
 PASSWORD = "pa55:word"
 PASSPHRASE = "key phrase"
 GATEWAY_USER = "jump"
-#: Canned answers of the fake server: command -> (stdout, stderr, exit status).
+#: Canned replies of the fake server: command -> (stdout, stderr, exit status).
 #: The server never runs anything; it only sends these bytes back.
 CANNED: dict[str, tuple[bytes, bytes, int]] = {
     "hostname": (b"web-1\n", b"", 0),
@@ -42,7 +42,7 @@ class Recorded:
 
 
 class FakeServer(paramiko.ServerInterface):
-    """Accepts a password or one public key and answers commands from CANNED."""
+    """Accepts a password or one public key and replies to commands from CANNED."""
 
     def __init__(
         self,
@@ -187,8 +187,9 @@ def generate_client_key() -> tuple[paramiko.PKey, bytes, bytes]:
 def ssh(tmp_path: Path) -> Iterator[SshServer]:
     """An SSH server on 127.0.0.1 that only sends canned command output.
 
-    Logins to it act as a gateway too: a forwarding channel opened through
-    it reaches an inner server (named "target") with the same keys.
+    It is also the gateway: a forwarding channel opened through it connects
+    back to it, and every connection accepted after the first forward is
+    named "target".
     """
     host_key = paramiko.ECDSAKey.generate()
     client_key, plain, encrypted = generate_client_key()
