@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import paramiko
 
@@ -83,9 +83,11 @@ class SshSettings:
         if not isinstance(allow_proxy_command, bool):
             _invalid("allow_proxy_command", allow_proxy_command, "true or false")
         max_output = values.get("max_output_size_bytes", DEFAULT_MAX_OUTPUT_BYTES)
-        if isinstance(max_output, bool) or not isinstance(max_output, int):
-            _invalid("max_output_size_bytes", max_output, "a whole number >= 0")
-        if max_output < 0:
+        if (
+            isinstance(max_output, bool)
+            or not isinstance(max_output, int)
+            or max_output < 0
+        ):
             _invalid("max_output_size_bytes", max_output, "a whole number >= 0")
         return cls(
             policy=HostPolicy.from_mapping(SETTINGS_KEY, values),
@@ -97,7 +99,7 @@ class SshSettings:
         )
 
 
-def _invalid(option: str, value: Any, expected: str) -> None:
+def _invalid(option: str, value: Any, expected: str) -> NoReturn:
     raise ActionError(
         f"Invalid {SETTINGS_KEY} setting {option}: expected {expected}, got {value!r}"
     )

@@ -22,7 +22,7 @@ from sqlalchemy import select
 import plugins.std
 from action_sdk import ActionError, RunContext, describe_action
 from engine.core import EngineCore
-from engine.db.models import Execution, TaskExecution
+from engine.db.models import ActionExecution, Execution, TaskExecution
 from engine.db.setup import Database
 from plugins.std.egress import EgressDenied
 from plugins.std.mail import EmailAction, EmailSettings
@@ -380,23 +380,30 @@ report:
   input:
     - recipients
     - server
+    - password
   output:
     sent: <% $.sent %>
   tasks:
     send_report:
-      action: std.email to_addrs=<% $.recipients %> subject="Nightly report" body="All jobs passed." from_addr="reports@example.test" smtp_server=<% $.server %>
+      action: std.email to_addrs=<% $.recipients %> subject="Nightly report" body="All jobs passed." from_addr="reports@example.test" smtp_server=<% $.server %> smtp_password=<% $.password %>
       publish:
         sent: <% task().result = null %>
 """  # noqa: E501
 
 
-def run_report(database: Database, server: SmtpServer) -> tuple[Execution, str | None]:
+def run_report(
+    database: Database, server: SmtpServer
+) -> tuple[Execution, str | None, dict[str, Any]]:
     catalog = catalog_from_plugins({"std": plugins.std.plugin})
     core = EngineCore(database, catalog)
     try:
         execution_id = core.start(
             REPORT_WORKFLOW,
-            input={"recipients": ["ops@example.test"], "server": server.address},
+            input={
+                "recipients": ["ops@example.test"],
+                "server": server.address,
+                "password": PASSWORD,
+            },
         )
         core.run(execution_id, timeout=30)
     finally:
@@ -406,9 +413,12 @@ def run_report(database: Database, server: SmtpServer) -> tuple[Execution, str |
         task = session.scalars(
             select(TaskExecution).where(TaskExecution.execution_id == execution_id)
         ).one()
+        stored = session.scalars(
+            select(ActionExecution).where(ActionExecution.task_id == task.id)
+        ).one()
         assert execution is not None
         session.expunge_all()
-    return execution, task.state_info
+    return execution, task.state_info, stored.input
 
 
 def test_email_workflow_inline_syntax(
@@ -418,18 +428,22 @@ def test_email_workflow_inline_syntax(
     # loopback the way an operator's settings would.
     allowed = EmailSettings.from_context(smtp.context())
     monkeypatch.setattr(EmailSettings, "from_context", lambda context: allowed)
-    execution, _ = run_report(database, smtp)
+    execution, _, stored_input = run_report(database, smtp)
     assert execution.state == "SUCCESS"
+    assert stored_input["smtp_password"] != PASSWORD
+    assert stored_input["smtp_server"] == smtp.address
     assert execution.output == {"sent": True}
     [received] = smtp.handler.messages
     assert received.rcpt_tos == ["ops@example.test"]
     assert received.message["Subject"] == "Nightly report"
     assert received.message.get_content().strip() == "All jobs passed."
+    assert received.login == USER
 
 
 def test_email_workflow_loopback_denied(database: Database, smtp: SmtpServer) -> None:
-    execution, state_info = run_report(database, smtp)
+    execution, state_info, _ = run_report(database, smtp)
     assert execution.state == "ERROR"
     assert state_info is not None
     assert "SMTP server host '127.0.0.1' resolves to the denied address" in state_info
+    assert PASSWORD not in state_info
     assert smtp.handler.messages == []
