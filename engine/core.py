@@ -43,6 +43,7 @@ from engine.db.models import (
     new_id,
     utcnow,
 )
+from engine.action_settings import load_action_settings
 from engine.db.setup import Database
 from engine.expressions import ExpressionError, StaticFunctions, evaluate
 from engine.inputs import check_workflow_input
@@ -153,7 +154,17 @@ class EngineCore:
         max_workers: int = 16,
         executor: bool = True,
         registry: Any = None,
+        action_settings: Mapping[str, Any] | None = None,
     ) -> None:
+        """Set up an engine on ``db``.
+
+        ``action_settings`` reach every action as ``RunContext.extra``; by
+        default they are read from the file that ``LEVANTE_ACTION_SETTINGS``
+        names. Raises ActionSettingsError when that file is invalid.
+        """
+        if action_settings is None:
+            action_settings = load_action_settings()
+        self.action_settings = action_settings
         if catalog is None:
             from registry.discovery import load_plugins
 
@@ -607,7 +618,7 @@ class EngineCore:
         resolved = getattr(action, "resolved", None)
         self._pool.submit(
             self._execute, action.id, action.action, _action_input(action),
-            _run_context(action), action.execution_id, resolved,
+            _run_context(action, self.action_settings), action.execution_id, resolved,
         )
 
     def _start_async(self, action: ActionExecution) -> None:
@@ -617,7 +628,7 @@ class EngineCore:
         PUT on the action execution); only a failure to start is an outcome.
         """
         resolved = getattr(action, "resolved", None)
-        context = _run_context(action)
+        context = _run_context(action, self.action_settings)
 
         def start() -> None:
             try:
@@ -694,7 +705,9 @@ class EngineCore:
 
     def _run_inline(self, action: ActionExecution, resolved: ResolvedAction) -> _Outcome:
         try:
-            value = resolved.descriptor.run(_action_input(action), _run_context(action))
+            value = resolved.descriptor.run(
+                _action_input(action), _run_context(action, self.action_settings)
+            )
             return _Outcome(action.id, True, value, None, action)
         except Exception as error:  # same handling as in a worker
             return _failure_outcome(action.id, action.action, error)
@@ -1125,17 +1138,16 @@ def _action_input(action: ActionExecution) -> Any:
     return action.run_input if action.run_input is not None else action.input
 
 
-def _run_context(action: ActionExecution, services: Any = None) -> Any:
+def _run_context(action: ActionExecution, settings: Mapping[str, Any]) -> Any:
     from action_sdk import RunContext
 
-    extra = {"services": services} if services is not None else {}
     return RunContext(
         execution_id=action.execution_id,
         task_id=action.task_id,
         action_execution_id=action.id,
         workflow_name=getattr(action, "workflow_name", None),
         task_name=getattr(action, "task_name", None),
-        **extra,
+        extra=settings,
     )
 
 

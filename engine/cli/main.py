@@ -26,7 +26,19 @@ from engine.cli.workflows import workflows
 from engine.db.setup import DB_URL_ENV
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LevanteGroup(click.Group):
+    """The top-level group; it reports an invalid action settings file as a usage error."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from engine.action_settings import ActionSettingsError
+
+        try:
+            return super().invoke(ctx)
+        except ActionSettingsError as error:
+            raise InvalidInput(str(error)) from None
+
+
+@click.group(cls=LevanteGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     "db_url",

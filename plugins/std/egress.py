@@ -3,14 +3,11 @@
 The defaults match the ``[action_std_http]`` options of Mistral 23.0.0: any
 host is allowed except loopback and link-local addresses (which include the
 cloud metadata service at 169.254.169.254), requests time out after 60 s, and
-responses larger than 5 MiB are rejected. The engine passes operator settings
-in ``RunContext.extra["std.http"]`` as a mapping with the same option names.
-std.email and std.ssh read ``HostPolicy`` options under the keys
+responses larger than 5 MiB are rejected. The engine passes the operator's
+action settings file (``LEVANTE_ACTION_SETTINGS``) as ``RunContext.extra``;
+std.http reads its options under ``"std.http"`` with the same names as
+Mistral's, and std.email and std.ssh read ``HostPolicy`` options under
 ``"std.email"`` and ``"std.ssh"``.
-
-NOTE: the engine does not fill these keys yet (``engine.core`` builds the
-RunContext with ``services`` only), so every run inside the engine gets the
-defaults, and a loopback SMTP relay cannot be allowed there.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 import plugins.std
-from action_sdk import ActionError, action, hookimpl
+from action_sdk import ActionError, RunContext, action, hookimpl
 from engine.core import EngineCore
 from engine.db.models import Execution, TaskExecution
 from engine.db.setup import Database
@@ -79,7 +79,12 @@ class ProbePlugin:
                 raise ActionError(f"attempt {count} failed", data={"attempt": count})
             return count
 
-        return [hold, wait_gate, flaky]
+        @action(name="probe.settings")
+        def settings(context: RunContext, key: str) -> Any:
+            """Return the operator's action settings under ``key``."""
+            return dict(context.extra.get(key) or {})
+
+        return [hold, wait_gate, flaky, settings]
 
 
 @pytest.fixture

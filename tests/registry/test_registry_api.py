@@ -56,8 +56,8 @@ def test_list_actions_prefix_and_page(client: Client) -> None:
     body = client.get(
         "/actions", params={"prefix": "std.", "limit": 2, "offset": 1}
     ).json()
-    assert [a["name"] for a in body["actions"]] == ["std.echo", "std.fail"]
-    assert body["total"] == 7
+    assert [a["name"] for a in body["actions"]] == ["std.echo", "std.email"]
+    assert body["total"] == 10
 
 
 def test_show_action(client: Client) -> None:

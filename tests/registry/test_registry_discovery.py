@@ -14,10 +14,13 @@ from registry.discovery import IN_MEMORY_TARGET, catalog_from_plugins, load_plug
 STD_ACTIONS = [
     "std.async_noop",
     "std.echo",
+    "std.email",
     "std.fail",
     "std.http",
     "std.noop",
     "std.sleep",
+    "std.ssh",
+    "std.ssh_proxied",
     "std.test_dict",
 ]
 

@@ -25,7 +25,7 @@ from engine.core import EngineCore
 from engine.db.models import ActionExecution, Execution, TaskExecution
 from engine.db.setup import Database
 from plugins.std.egress import EgressDenied
-from plugins.std.mail import EmailAction, EmailSettings
+from plugins.std.mail import EmailAction
 from registry.discovery import catalog_from_plugins
 
 USER = "reports@example.test"
@@ -392,10 +392,10 @@ report:
 
 
 def run_report(
-    database: Database, server: SmtpServer
+    database: Database, server: SmtpServer, settings: dict[str, Any]
 ) -> tuple[Execution, str | None, dict[str, Any]]:
     catalog = catalog_from_plugins({"std": plugins.std.plugin})
-    core = EngineCore(database, catalog)
+    core = EngineCore(database, catalog, action_settings=settings)
     try:
         execution_id = core.start(
             REPORT_WORKFLOW,
@@ -421,14 +421,9 @@ def run_report(
     return execution, task.state_info, stored.input
 
 
-def test_email_workflow_inline_syntax(
-    database: Database, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The engine passes no std.email settings yet, so the test allows
-    # loopback the way an operator's settings would.
-    allowed = EmailSettings.from_context(smtp.context())
-    monkeypatch.setattr(EmailSettings, "from_context", lambda context: allowed)
-    execution, _, stored_input = run_report(database, smtp)
+def test_email_workflow_inline_syntax(database: Database, smtp: SmtpServer) -> None:
+    # The operator's action settings allow the loopback relay.
+    execution, _, stored_input = run_report(database, smtp, dict(smtp.context().extra))
     assert execution.state == "SUCCESS"
     assert stored_input["smtp_password"] != PASSWORD
     assert stored_input["smtp_server"] == smtp.address
@@ -441,7 +436,7 @@ def test_email_workflow_inline_syntax(
 
 
 def test_email_workflow_loopback_denied(database: Database, smtp: SmtpServer) -> None:
-    execution, state_info, _ = run_report(database, smtp)
+    execution, state_info, _ = run_report(database, smtp, {})
     assert execution.state == "ERROR"
     assert state_info is not None
     assert "SMTP server host '127.0.0.1' resolves to the denied address" in state_info
