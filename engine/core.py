@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from engine import leases, states
+from engine.action_settings import load_action_settings
 from engine.actions import (
     ActionResolutionError,
     ResolvedAction,
@@ -43,7 +44,6 @@ from engine.db.models import (
     new_id,
     utcnow,
 )
-from engine.action_settings import load_action_settings
 from engine.db.setup import Database
 from engine.expressions import ExpressionError, StaticFunctions, evaluate
 from engine.inputs import check_workflow_input
