@@ -66,6 +66,11 @@ class ValidationResult(BaseModel):
     valid: bool
     workflows: list[str] = Field(default_factory=list)
     issues: list[DefinitionIssue] = Field(default_factory=list)
+    warnings: list[DefinitionIssue] = Field(
+        default_factory=list,
+        description="Findings that leave the definition valid, such as an inline "
+        "parameter that is ignored.",
+    )
 
 
 class WorkflowSummary(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -25,7 +26,7 @@ from engine.api.values import NO_NUL, PathText
 from engine.core import EngineCore, checksum_of
 from engine.db.models import WorkflowDefinition
 from engine.db.workbooks import Workbook, find_workbook
-from engine.spec.errors import DefinitionError
+from engine.spec.errors import DefinitionError, SpecIssue
 from engine.spec.model import Definition
 from engine.spec.parser import parse
 
@@ -80,19 +81,26 @@ def validation_result(text: str) -> ValidationResult:
     try:
         definition = parse(text)
     except DefinitionError as error:
-        issues = [
-            DefinitionIssue(
-                message=issue.message,
-                line=issue.line,
-                workflow=issue.workflow,
-                task=issue.task,
-                key=issue.key,
-                action=issue.action,
-            )
-            for issue in error.issues
-        ]
-        return ValidationResult(valid=False, issues=issues)
-    return ValidationResult(valid=True, workflows=list(definition.workflows))
+        return ValidationResult(valid=False, issues=_issue_documents(error.issues))
+    return ValidationResult(
+        valid=True,
+        workflows=list(definition.workflows),
+        warnings=_issue_documents(definition.warnings),
+    )
+
+
+def _issue_documents(issues: Iterable[SpecIssue]) -> list[DefinitionIssue]:
+    return [
+        DefinitionIssue(
+            message=issue.message,
+            line=issue.line,
+            workflow=issue.workflow,
+            task=issue.task,
+            key=issue.key,
+            action=issue.action,
+        )
+        for issue in issues
+    ]
 
 
 def _store(

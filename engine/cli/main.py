@@ -93,6 +93,8 @@ def validate(files: tuple[str, ...], output_format: str) -> None:
             if entry["valid"]:
                 names = ", ".join(entry["workflows"]) or "no workflows"
                 click.echo(f"{entry['file']}: valid ({names})")
+                for line in message.splitlines():
+                    click.echo(f"Warning: {line}", err=True)
             else:
                 click.echo(f"{entry['file']}: invalid\n{message}", err=True)
     if not valid:
@@ -100,7 +102,7 @@ def validate(files: tuple[str, ...], output_format: str) -> None:
 
 
 def _validate_file(file: str) -> tuple[dict[str, Any], str]:
-    """Parse one file; return its ``validate -o json`` entry and the error text.
+    """Parse one file; return its ``validate -o json`` entry and the message text.
 
     Each error of the entry has the 1-based ``line`` (None when unknown),
     the ``field`` (the key it concerns, or None), the workflow, ad-hoc
@@ -113,7 +115,8 @@ def _validate_file(file: str) -> tuple[dict[str, Any], str]:
     except InvalidInput as error:
         unreadable = {"line": None, "field": None, "workflow": None, "action": None,
                       "task": None, "message": error.message}
-        entry = {"file": file, "valid": False, "workflows": [], "errors": [unreadable]}
+        entry = {"file": file, "valid": False, "workflows": [], "errors": [unreadable],
+                 "warnings": []}
         return entry, error.message
     except DefinitionError as error:
         issues = [
@@ -121,11 +124,17 @@ def _validate_file(file: str) -> tuple[dict[str, Any], str]:
              "action": issue.action, "task": issue.task, "message": issue.message}
             for issue in error.issues
         ]
-        entry = {"file": file, "valid": False, "workflows": [], "errors": issues}
+        entry = {"file": file, "valid": False, "workflows": [], "errors": issues,
+                 "warnings": []}
         return entry, str(error)
+    warnings = [
+        {"line": issue.line, "field": issue.key, "workflow": issue.workflow,
+         "action": issue.action, "task": issue.task, "message": issue.message}
+        for issue in definition.warnings
+    ]
     entry = {"file": file, "valid": True, "workflows": list(definition.workflows),
-             "errors": []}
-    return entry, ""
+             "errors": [], "warnings": warnings}
+    return entry, "\n".join(str(issue) for issue in definition.warnings)
 
 
 @main.group()

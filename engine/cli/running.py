@@ -91,6 +91,7 @@ def run(
         body: dict[str, Any] = {"namespace": namespace}
         if is_file:
             body["definition"] = read_definition(source)
+            print_definition_warnings(body["definition"], source)
             if workflow_name:
                 body["workflow_name"] = workflow_name
         else:
@@ -118,6 +119,7 @@ def run(
         return
     if is_file:
         text = read_definition(source)
+        print_definition_warnings(text, source)
     else:
         from engine import catalog
 
@@ -170,6 +172,21 @@ def _stored_definition(remote: RemoteService, name: str, namespace: str) -> str 
         except NotFound:
             continue
     return None
+
+
+def print_definition_warnings(text: str, source: str) -> None:
+    """Print on stderr what the definition's parser warns about.
+
+    An invalid definition prints nothing here; the start reports it.
+    """
+    from engine.spec.parser import DefinitionError, parse
+
+    try:
+        definition = parse(text, source)
+    except DefinitionError:
+        return
+    for warning in definition.warnings:
+        click.echo(f"Warning: {warning}", err=True)
 
 
 def warn_if_task_unused(text: str, workflow_name: str | None, task_name: str) -> None:

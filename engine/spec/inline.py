@@ -57,6 +57,10 @@ _PARAMETER = re.compile(
 )
 
 
+#: Any ``name=value`` pair, kept by Mistral or not.
+_ANY_PARAMETER = re.compile(r"(?<![-\w])(?P<name>[-\w]+)=(?P<value>\S*)")
+
+
 class InlineSyntaxError(ValueError):
     """An inline text that does not start with a name or an expression."""
 
@@ -86,6 +90,23 @@ def parse_parameters(text: str) -> dict[str, Any]:
     for match in _PARAMETER.finditer(text):
         parameters[match.group("name")] = _decode_value(match.group("value"))
     return parameters
+
+
+def dropped_parameters(text: str) -> list[str]:
+    """Return the ``name=value`` pairs of ``text`` that Mistral 23 drops.
+
+    These are the pairs whose value is neither quoted, nor an expression, a
+    list, ``true``, ``false``, ``null`` or digits, such as ``output=hello``.
+    """
+    if " " not in text:
+        return []
+    kept = [match.span() for match in _PARAMETER.finditer(text)]
+    dropped = []
+    for match in _ANY_PARAMETER.finditer(text):
+        start = match.start()
+        if not any(begin <= start < end for begin, end in kept):
+            dropped.append(match.group())
+    return dropped
 
 
 def _decode_value(raw: str) -> Any:

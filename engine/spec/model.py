@@ -9,7 +9,10 @@ evaluated by the engine at run time.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from engine.spec.errors import SpecIssue
 
 #: Transition targets that are engine commands rather than task names. As in
 #: Mistral 23, a command wins over a task of the same name.
@@ -222,3 +225,6 @@ class Definition:
     #: Workbook ``description`` and ``tags``; empty for a workflow list.
     description: str | None = None
     tags: tuple[str, ...] = ()
+    #: Findings that do not make the definition invalid, such as inline
+    #: parameters that Mistral's syntax drops.
+    warnings: tuple[SpecIssue, ...] = ()

@@ -19,6 +19,7 @@ import gc
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, Literal
 
 from engine.spec.actions import parse_action
@@ -113,6 +114,8 @@ def _parse(text: str, source: str, kind: Kind) -> Definition:
         raise DefinitionError(
             sorted(reporter.issues, key=lambda issue: issue.line or 0)
         )
+    if reporter.warnings:
+        definition = replace(definition, warnings=tuple(reporter.warnings))
     return definition
 
 

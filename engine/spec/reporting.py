@@ -17,6 +17,8 @@ class Reporter:
         self.source = source
         self.lines = lines
         self.issues: list[SpecIssue] = []
+        #: Findings that do not make the definition invalid.
+        self.warnings: list[SpecIssue] = []
         self._expression_problems: dict[str, list[str]] = {}
 
     def add(
@@ -99,6 +101,21 @@ class Scope:
             task=self.task,
             key=self.full_key(key),
             line=line,
+        )
+
+    def warn(self, message: str, key: str | None = None) -> None:
+        """Record a warning about ``key``: the definition stays valid."""
+        line = self.line_of(key) if key is not None else self.line
+        self.reporter.warnings.append(
+            SpecIssue(
+                message,
+                workflow=self.workflow,
+                task=self.task,
+                key=self.full_key(key),
+                line=line,
+                source=self.reporter.source,
+                action=self.action,
+            )
         )
 
     def nested(self, key: str, mapping: Any) -> Scope:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from engine.spec.inline import InlineSyntaxError, split_inline
+from engine.spec.inline import InlineSyntaxError, dropped_parameters, split_inline
 from engine.spec.model import TaskDefaults, TaskSpec, TransitionClause
 from engine.spec.policies import POLICY_KEYS, parse_policies
 from engine.spec.reporting import Scope
@@ -236,6 +236,14 @@ def _parse_runnable(
     except InlineSyntaxError as error:
         scope.report(str(error), key)
         return None, None, {}
+    for pair in dropped_parameters(text):
+        pair_name = pair.split("=", 1)[0]
+        scope.warn(
+            f"Inline parameter {pair!r} is ignored: like Mistral 23, Levante reads "
+            "an inline value only when it is quoted, an expression, a list, "
+            f"true, false, null or digits; write {pair_name}=\"...\" to pass text.",
+            key,
+        )
     scope.check_expressions(key, inline_input)
     if key == "action":
         return name, None, inline_input

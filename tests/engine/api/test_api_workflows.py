@@ -153,7 +153,22 @@ def test_validate_reports_issues_with_lines(client: TestClient) -> None:
 
 def test_validate_valid_lists_workflows(client: TestClient) -> None:
     body = client.post("/v2/workflows/validate", json={"definition": WORKFLOWS}).json()
-    assert body == {"valid": True, "workflows": ["first", "second"], "issues": []}
+    assert body == {
+        "valid": True,
+        "workflows": ["first", "second"],
+        "issues": [],
+        "warnings": [],
+    }
+
+
+def test_validate_lists_warnings(client: TestClient) -> None:
+    text = "version: '2.0'\nwf:\n  tasks:\n    say:\n      action: std.echo output=hi\n"
+    body = client.post("/v2/workflows/validate", json={"definition": text}).json()
+    [warning] = body["warnings"]
+    assert body["valid"] is True
+    assert warning["line"] == 5
+    assert warning["task"] == "say"
+    assert "'output=hi' is ignored" in warning["message"]
 
 
 def test_create_invalid_yaml_is_400(client: TestClient) -> None:

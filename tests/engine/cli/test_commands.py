@@ -446,7 +446,7 @@ def test_validate_json_reports_each_file(tmp_path: Path) -> None:
     files = {entry["file"]: entry for entry in document["files"]}
     assert list(files) == [good, workbook, bad, missing]
     assert files[good] == {
-        "file": good, "valid": True, "workflows": ["greet"], "errors": []
+        "file": good, "valid": True, "workflows": ["greet"], "errors": [], "warnings": []
     }
     assert files[workbook]["workflows"] == ["maintenance.drain"]
     assert files[bad]["valid"] is False
@@ -518,3 +518,33 @@ def test_local_timeout_exits_seven(tmp_path: Path) -> None:
     completed = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert completed.returncode == 7, completed.stderr
     assert "did not finish within 0.5 s" in completed.stderr
+
+
+BARE_WORD = "version: '2.0'\nwf:\n  tasks:\n    say:\n      action: std.echo output=hello\n"
+
+
+def test_validate_warns_about_dropped_inline_value(tmp_path: Path) -> None:
+    path = write(tmp_path, "bare.yaml", BARE_WORD)
+    result = invoke(tmp_path, "validate", path)
+    assert result.exit_code == 0
+    assert "valid (wf)" in result.stdout
+    assert "Warning:" in result.stderr
+    assert "Inline parameter 'output=hello' is ignored" in result.stderr
+
+
+def test_validate_json_lists_warnings(tmp_path: Path) -> None:
+    path = write(tmp_path, "bare.yaml", BARE_WORD)
+    result = invoke(tmp_path, "validate", path, "-o", "json")
+    [entry] = json.loads(result.stdout)["files"]
+    [warning] = entry["warnings"]
+    assert entry["valid"] is True
+    assert warning["line"] == 5
+    assert warning["task"] == "say"
+
+
+def test_run_warns_about_dropped_inline_value(tmp_path: Path) -> None:
+    path = write(tmp_path, "bare.yaml", BARE_WORD)
+    result = invoke(tmp_path, "run", path)
+    # std.echo then misses its required output, as on Mistral 23.
+    assert result.exit_code == 1
+    assert "Inline parameter 'output=hello' is ignored" in result.stderr

@@ -5,8 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from engine.spec.inline import InlineSyntaxError, parse_parameters, split_inline
+from engine.spec.inline import (
+    InlineSyntaxError,
+    dropped_parameters,
+    parse_parameters,
+    split_inline,
+)
 
 
 @pytest.mark.parametrize(
@@ -58,3 +65,33 @@ def test_parameters_found_anywhere() -> None:
         "delay": 1,
         "break-on": "<% $.stop %>",
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "dropped"),
+    [
+        ("std.echo output=hello", ["output=hello"]),
+        ("std.echo output=hello delay=1", ["output=hello"]),
+        ('std.echo output="a=b"', []),
+        ("std.echo output=<% $.a=1 %>", []),
+        ("std.echo output={{ x=1 }}", []),
+        ("std.echo output=[a=1]", []),
+        ("std.echo a=truex", []),
+        ("std.echo output=2.5", []),
+        ("std.echo note={a: 1}", ["note={a:"]),
+        ("std.noop", []),
+        ("sub name=web", ["name=web"]),
+    ],
+)
+def test_dropped_parameters(text: str, dropped: list[str]) -> None:
+    assert dropped_parameters(text) == dropped
+
+
+@given(st.text(alphabet="ab=\"' <%>{}[]1.", max_size=40))
+def test_dropped_parameters_never_kept(text: str) -> None:
+    kept = parse_parameters(text)
+    for pair in dropped_parameters(text):
+        name = pair.split("=", 1)[0]
+        assert pair.startswith(f"{name}=")
+        # A dropped pair's name may still be kept by a later pair of the same name.
+        assert name not in kept or text.count(f"{name}=") > 1

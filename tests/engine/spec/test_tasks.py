@@ -143,3 +143,16 @@ def _errors_or_empty(text: str) -> str:
     except DefinitionError as error:
         return str(error)
     return ""
+
+
+def test_bare_inline_word_is_a_warning() -> None:
+    from engine.spec.parser import parse
+
+    text = "version: '2.0'\nwf:\n  tasks:\n    say:\n      action: std.echo output=hello\n"
+    definition = parse(text, "wf.yaml")
+    [warning] = definition.warnings
+    assert warning.line == 5
+    assert warning.task == "say"
+    assert warning.key == "action"
+    assert "Inline parameter 'output=hello' is ignored" in warning.message
+    assert 'write output="..." to pass text' in warning.message
