@@ -111,6 +111,8 @@ SWEEP_SECONDS = 1.0
 
 #: Actions claimed or taken over in one transaction.
 CLAIM_BATCH = 100
+#: Seconds a stopping process waits for its running actions to finish.
+STOP_GRACE_SECONDS = 10.0
 
 #: Maximum pause between attempts while the database is unavailable.
 MAX_BACKOFF_SECONDS = 5.0
@@ -189,6 +191,8 @@ class EngineCore:
         self._outcomes: queue.Queue[_Outcome] = queue.Queue()
         self._pool = ThreadPoolExecutor(max_workers=max_workers)
         self._running: set[str] = set()
+        #: Set by ``drain``: actions scheduled from now on are handed back.
+        self._stopping = False
         self._due_hint: datetime | None = None
         self._due_checked_at = float("-inf")
         self._resolved: dict[tuple[str, str | None, str], ResolvedAction] = {}
@@ -196,6 +200,64 @@ class EngineCore:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def drain(self, grace: float = STOP_GRACE_SECONDS) -> int:
+        """Finish this process's work before it exits; return the actions left running.
+
+        Starts no new action: actions scheduled from now on go back to IDLE
+        for any process to claim. Waits up to ``grace`` seconds for the
+        running actions and records every result that arrives. The leases of
+        actions still running after that end at once, so another process
+        takes them over (safe-rerun tasks run again, others fail as "executor
+        lost") without waiting for the leases to run out.
+        """
+        self._stopping = True
+        deadline = time.monotonic() + grace
+        try:
+            while True:
+                with self._lock:
+                    busy = bool(self._running)
+                if not busy and self._outcomes.empty():
+                    break
+                left = deadline - time.monotonic()
+                try:
+                    if left > 0:
+                        outcome = self._outcomes.get(timeout=min(left, 0.2))
+                    else:
+                        # Past the grace period: record what already arrived.
+                        outcome = self._outcomes.get_nowait()
+                except queue.Empty:
+                    if left <= 0:
+                        break
+                    continue
+                batch = [outcome]
+                while len(batch) < MAX_EVENTS_PER_TRANSACTION:
+                    try:
+                        batch.append(self._outcomes.get_nowait())
+                    except queue.Empty:
+                        break
+                self._handle_batch(batch)
+            with self._lock:
+                left_running = list(self._running)
+            if left_running:
+                with self.db.transaction() as session:
+                    leases.end_now(session, self.owner, left_running)
+                log.warning(
+                    "%d action(s) still running after %.0f s; their leases end "
+                    "now so another process takes them over: %s",
+                    len(left_running),
+                    grace,
+                    ", ".join(sorted(left_running)),
+                )
+            return len(left_running)
+        except DB_UNAVAILABLE as error:
+            log.warning(
+                "database unavailable while stopping (%s); the leases of this "
+                "process's actions run out and another process takes them over",
+                type(error).__name__,
+            )
+            with self._lock:
+                return len(self._running)
 
     # ---------------------------------------------------- definitions, graph
 
@@ -598,6 +660,11 @@ class EngineCore:
         self._scheduled.actions = []
         if not self.executor:
             return
+        if self._stopping:
+            # An asynchronous action only starts its work here, so it still
+            # starts; the others are left to processes that keep running.
+            self._hand_back([action for action in actions if not action.is_async])
+            actions = [action for action in actions if action.is_async]
         for action in actions:
             if action.is_async:
                 self._start_async(action)
@@ -609,6 +676,15 @@ class EngineCore:
                 self._outcomes.put(self._run_inline(action, resolved))
                 continue
             self._submit(action)
+
+    def _hand_back(self, actions: list[ActionExecution]) -> None:
+        """Return actions scheduled while stopping to IDLE for other processes."""
+        ids = [action.id for action in actions]
+        if not ids:
+            return
+        with self.db.transaction() as session:
+            count = leases.hand_back(session, self.owner, ids)
+        log.info("stopping: %d scheduled action(s) left for other processes", count)
 
     def _submit(self, action: ActionExecution) -> None:
         with self._lock:
@@ -1047,7 +1123,7 @@ class EngineCore:
         first = self._last_sweep == float("-inf")
         self._last_sweep = now
         self._take_over_expired(orphans_only=False, include_orphans=first)
-        if self.executor:
+        if self.executor and not self._stopping:
             self._claim_idle()
         self._db_failures = 0
 

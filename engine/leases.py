@@ -53,6 +53,45 @@ def claim_idle(session: Session, owner: str, limit: int) -> list[ActionExecution
     return rows
 
 
+def hand_back(session: Session, owner: str, action_ids: list[str]) -> int:
+    """Return actions ``owner`` took but never started to IDLE; return how many.
+
+    Any process claims them again, as if no process had taken them.
+    """
+    if not action_ids:
+        return 0
+    result = session.execute(
+        update(ActionExecution)
+        .where(
+            ActionExecution.id.in_(action_ids),
+            ActionExecution.lease_owner == owner,
+            ActionExecution.state == states.RUNNING,
+        )
+        .values(state=states.IDLE, lease_owner=None, lease_expires=None)
+    )
+    return int(result.rowcount or 0)
+
+
+def end_now(session: Session, owner: str, action_ids: list[str]) -> int:
+    """End the leases ``owner`` holds on running actions; return how many.
+
+    Another process takes the actions over at its next sweep, as after a
+    crash, instead of waiting for the leases to run out.
+    """
+    if not action_ids:
+        return 0
+    result = session.execute(
+        update(ActionExecution)
+        .where(
+            ActionExecution.id.in_(action_ids),
+            ActionExecution.lease_owner == owner,
+            ActionExecution.state == states.RUNNING,
+        )
+        .values(lease_expires=utcnow())
+    )
+    return int(result.rowcount or 0)
+
+
 def renew(session: Session, owner: str, action_ids: list[str]) -> int:
     """Extend the leases ``owner`` holds on these actions; return how many."""
     if not action_ids:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import signal
 import threading
 from dataclasses import dataclass
@@ -124,6 +125,7 @@ def run_service(options: ServiceOptions, config: ApiConfig) -> None:
     )
     previous = _stop_on_signals()
     loop.start()
+    left_running = 0
     try:
         server.run()
     except StopRequested as stop:
@@ -131,11 +133,19 @@ def run_service(options: ServiceOptions, config: ApiConfig) -> None:
     finally:
         log.info("stopping: engine loop, executors and database connections")
         loop.stop()
+        # Record the results of the actions that finish within the grace
+        # period; the others are handed over through their leases.
+        left_running = core.drain()
         core.close()
         database.dispose()
         for number, handler in previous.items():
             signal.signal(number, handler)
         log.info("stopped")
+    if left_running:
+        # Worker threads of actions still running would hold the interpreter
+        # until they end; their leases have ended, so exit now.
+        logging.shutdown()
+        os._exit(0)
 
 
 class StopRequested(Exception):

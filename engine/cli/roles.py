@@ -10,6 +10,7 @@ against one PostgreSQL database; no process is special.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -33,11 +34,19 @@ def run_until_signalled(core: Any, role: str) -> None:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     log.info("%s %s started", role, core.owner)
+    left_running = 0
     try:
         core.serve(stop)
     finally:
+        # Record the results of actions that finish within the grace period;
+        # the others are handed over through their leases.
+        left_running = core.drain()
         core.close()
         log.info("%s %s stopped", role, core.owner)
+    if left_running:
+        # Their worker threads would hold the interpreter until they end.
+        logging.shutdown()
+        os._exit(0)
 
 
 def connect_with_retry(url: str | None, role: str) -> Any:

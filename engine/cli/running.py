@@ -241,6 +241,9 @@ def drive(
                 "expire, and 'levante executions show' reports its state.",
                 err=True,
             )
+            # Record results that already arrived and end the leases of the
+            # actions still running, so a service takes them over at once.
+            core.drain(grace=0)
             sys.stdout.flush()
             sys.stderr.flush()
             # Exit at once: actions still running in worker threads would

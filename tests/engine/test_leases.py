@@ -279,3 +279,68 @@ def test_secret_input_is_not_stored_or_returned(
         row = session.scalars(select(ActionExecution)).one()
         assert row.input["password"] != "hunter2-secret"
         assert "hunter2-secret" not in str(row.output)
+
+
+DRAINED = """
+version: '2.0'
+wf:
+  input:
+    - first
+  tasks:
+    first:
+      action: probe.hold value=1 seconds=<% $.first %>
+      on-success: second
+    second:
+      action: probe.hold value=2 seconds=0.05
+"""
+
+
+def wait_until_running(database: Any, count: int = 1, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with database.sessions() as session:
+            running = session.scalars(
+                select(ActionExecution).where(ActionExecution.state == "RUNNING")
+            ).all()
+        if len(running) >= count:
+            return
+        time.sleep(0.02)
+    raise AssertionError("no action started")
+
+
+def test_drain_records_running_action_and_hands_back_next(
+    make_engine: Callable[..., Any], database: Any, outcome_of: Callable[[str], Any], probe: Any
+) -> None:
+    stopping = make_engine()
+    execution_id = stopping.start(DRAINED, input={"first": 0.3})
+    wait_until_running(database)
+    assert stopping.drain(grace=10) == 0
+    with database.sessions() as session:
+        states_by_value = {
+            row.input["value"]: (row.state, row.lease_owner)
+            for row in session.scalars(select(ActionExecution))
+        }
+    # The running action's result is recorded; the action it led to was
+    # never started here and is free for any process.
+    assert states_by_value[1][0] == "SUCCESS"
+    assert states_by_value[2] == ("IDLE", None)
+    assert probe.calls == [1]
+    successor = make_engine()
+    successor.run(execution_id, timeout=20)
+    assert outcome_of(execution_id).execution.state == "SUCCESS"
+    assert probe.calls == [1, 2]
+
+
+def test_drain_ends_lease_of_slow_action(
+    make_engine: Callable[..., Any], database: Any, probe: Any
+) -> None:
+    stopping = make_engine()
+    stopping.start(DRAINED, input={"first": 3})
+    wait_until_running(database)
+    started = time.monotonic()
+    assert stopping.drain(grace=0.2) == 1
+    assert time.monotonic() - started < 2
+    with database.sessions() as session:
+        action = session.scalars(select(ActionExecution)).one()
+    assert action.state == "RUNNING"
+    assert action.lease_expires <= utcnow()

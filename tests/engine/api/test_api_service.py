@@ -7,14 +7,18 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import select
 
 from engine.cli import main
+from engine.db.models import ActionExecution, Execution, TaskExecution
+from engine.db.setup import Database
 
 from .conftest import free_port, wait_until_ready
 
@@ -115,3 +119,52 @@ def test_serve_rejects_unknown_token(service: str) -> None:
     assert result.exit_code == 6
     assert "not valid" in result.output
     assert httpx.get(f"{service}/health").json() == {"status": "ok"}
+
+
+def test_sigterm_records_running_action(tmp_path: Path) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    db_path = tmp_path / "service.sqlite"
+    command = [
+        sys.executable, "-c", "from engine.cli import main; main()",
+        "serve", "--port", str(port), "--db", str(db_path),
+    ]
+    log = (tmp_path / "service.log").open("w")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_until_ready(url, process)
+        definition = (
+            "version: '2.0'\nslow:\n  tasks:\n    nap:\n"
+            "      action: std.sleep seconds=1.5\n"
+        )
+        started = httpx.post(f"{url}/v2/executions", json={"definition": definition})
+        execution_id = started.json()["id"]
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            tasks = httpx.get(f"{url}/v2/executions/{execution_id}/tasks").json()["tasks"]
+            if tasks and tasks[0]["state"] == "RUNNING":
+                break
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        log.close()
+    output = (tmp_path / "service.log").read_text()
+    assert process.returncode == 0, output
+    db = Database(str(db_path), create=False)
+    try:
+        with db.sessions() as session:
+            action = session.scalars(select(ActionExecution)).one()
+            task = session.scalars(select(TaskExecution)).one()
+            execution = session.get(Execution, execution_id)
+    finally:
+        db.dispose()
+    # The sleep ended within the grace period, so its result was recorded
+    # and the one-task workflow finished before the process exited.
+    assert action.state == "SUCCESS"
+    assert task.state == "SUCCESS"
+    assert execution is not None
+    assert execution.state == "SUCCESS"
