@@ -162,6 +162,7 @@ def _describe_class(cls: type[Action]) -> ActionDescriptor:
             "is_async = True for actions completed later through the API"
         )
     _check_leading_parameters(cls.run, ["self", "context"], f"{owner} ({cls.name})")
+    _check_context_name(cls.run, f"{owner} ({cls.name})")
     try:
         inspect.signature(cls).bind()
     except TypeError:
@@ -255,6 +256,20 @@ def _describe_function(
         implementation=function,
         invoke=invoke,
     )
+
+
+def _check_context_name(run: Callable[..., Any], prefix: str) -> None:
+    # The second positional parameter always receives the RunContext. Requiring
+    # the name catches a run() that forgot it, whose first input parameter would
+    # otherwise receive the context and vanish from the input schema.
+    second = list(inspect_signature(run).parameters)[1]
+    if second != "context":
+        raise ActionDefinitionError(
+            f"{prefix}: the second parameter of {run.__qualname__} is named "
+            f"{second!r}, but it receives the RunContext and must be named "
+            "'context'; declare run(self, context, ...) followed by the input "
+            "parameters"
+        )
 
 
 def _check_leading_parameters(

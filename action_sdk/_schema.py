@@ -11,6 +11,7 @@ another name as well.
 from __future__ import annotations
 
 import inspect
+import json
 import math
 import re
 import types
@@ -474,4 +475,14 @@ def _check_default(param: Param) -> None:
         raise ActionDefinitionError(
             f"default {param.default!r} of parameter '{param.name}' does not "
             f"match its type {param.type_name}"
+        ) from None
+    # An ``Any`` parameter accepts every Python value, but the default is
+    # published in the JSON input schema and stored with the task's input.
+    try:
+        json.dumps(param.default, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ActionDefinitionError(
+            f"default {param.default!r} of parameter '{param.name}' is not a "
+            f"JSON value ({exc}); use str, int, float, bool, None, or a list or "
+            "dict of these"
         ) from None

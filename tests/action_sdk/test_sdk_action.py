@@ -204,6 +204,29 @@ def test_decorator_rejects_bad_default() -> None:
             pass
 
 
+@pytest.mark.parametrize(
+    "default", [set(), {1, 2}, b"bytes", object(), float("nan"), {"k": {1}}]
+)
+def test_decorator_rejects_non_json_default(default: Any) -> None:
+    with pytest.raises(
+        ActionDefinitionError, match=r"action demo.bad \(.*bad\): default .* of parameter 'x' is not a JSON value"
+    ):
+
+        @action("demo.bad")
+        def bad(x: Any = default) -> None:
+            pass
+
+
+def test_decorator_accepts_json_defaults() -> None:
+    @action("demo.good")
+    def good(x: Any = ["a", {"b": 1.5}], y: dict[str, Any] = {"z": None}) -> None:  # noqa: B006
+        pass
+
+    defaults = {p.name: p.default for p in describe_action(good).parameters}
+    assert defaults["x"] == ["a", {"b": 1.5}]
+    assert defaults["y"] == {"z": None}
+
+
 def test_decorator_rejects_coroutine() -> None:
     with pytest.raises(ActionDefinitionError, match="coroutine"):
 
@@ -281,6 +304,19 @@ def test_class_run_without_context_is_rejected() -> None:
             name = "demo.noctx"
 
             def run(self) -> None:  # type: ignore[override]
+                pass
+
+
+def test_class_run_context_misnamed_is_rejected() -> None:
+    with pytest.raises(
+        ActionDefinitionError,
+        match=r"action class .*Ctx \(demo.ctx\): the second parameter of .*run is named 'ctx'",
+    ):
+
+        class Ctx(Action):
+            name = "demo.ctx"
+
+            def run(self, ctx: RunContext, n: int = 1) -> None:  # type: ignore[override]
                 pass
 
 
