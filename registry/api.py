@@ -15,6 +15,8 @@ action_not_found              404     no installed action has the name
 cloud_not_found               404     no configuration has the cloud name
 invalid_pin                   400     the version pin cannot be parsed
 invalid_service_version       400     a ``service=`` value is malformed
+invalid_marker                400     a paging marker names no listed action
+invalid_paging                400     both offset and marker were given
 missing_target                400     neither cloud nor service was given
 no_fitting_version            409     no installed version fits
 discovery_failed              502     authentication or catalog failed
@@ -56,6 +58,7 @@ RegistryDependency = Annotated[Registry, Depends(get_registry)]
 
 @router.get("/actions")
 def list_actions(
+    request: Request,
     registry: RegistryDependency,
     prefix: Annotated[
         str | None, Query(description="Only names that start with it.")
@@ -64,16 +67,54 @@ def list_actions(
         str | None, Query(description="Only actions that require this service type.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[
+        int, Query(ge=0, description="Number of matching actions to skip.")
+    ] = 0,
+    marker: Annotated[
+        str | None,
+        Query(description="Name of the last action of the previous page."),
+    ] = None,
 ) -> dict[str, Any]:
-    """List actions with their versions, services and deprecation."""
+    """List actions sorted by name, with their versions, services and deprecation.
+
+    ``next`` is the URL of the following page, or None on the last page. It
+    carries ``marker``, the name of this page's last action, in place of
+    ``offset``.
+    """
     summaries = registry.store.list_actions(prefix=prefix, service=service)
-    page = summaries[offset : offset + limit]
+    start = offset
+    if marker is not None:
+        if offset:
+            raise HTTPException(
+                400,
+                detail=_detail(
+                    "invalid_paging",
+                    "give either offset or marker, not both; the 'next' URL "
+                    "carries the marker",
+                ),
+            )
+        names = [summary.name for summary in summaries]
+        if marker not in names:
+            raise HTTPException(
+                400,
+                detail=_detail(
+                    "invalid_marker",
+                    f"marker {marker!r} is not the name of an action of this list; "
+                    "take the marker from the 'next' URL of the previous page",
+                ),
+            )
+        start = names.index(marker) + 1
+    page = summaries[start : start + limit]
+    next_url = None
+    if start + limit < len(summaries):
+        url = request.url.remove_query_params("offset")
+        next_url = str(url.include_query_params(marker=page[-1].name))
     return {
         "actions": [summary.to_dict() for summary in page],
         "total": len(summaries),
         "limit": limit,
         "offset": offset,
+        "next": next_url,
     }
 
 

@@ -58,6 +58,51 @@ def test_list_actions_prefix_and_page(client: Client) -> None:
     ).json()
     assert [a["name"] for a in body["actions"]] == ["std.echo", "std.email"]
     assert body["total"] == 10
+    assert body["next"] is not None
+    assert "offset" not in body["next"]
+    assert "marker=std.email" in body["next"]
+
+
+def test_list_actions_next_walks_all(client: Client) -> None:
+    listing = client.get("/actions", params={"limit": 1000}).json()
+    everything = [a["name"] for a in listing["actions"]]
+    seen: list[str] = []
+    url: str | None = "/actions?prefix=std.&limit=3"
+    pages = 0
+    while url is not None:
+        body = client.get(url).json()
+        seen.extend(a["name"] for a in body["actions"])
+        url = body["next"]
+        pages += 1
+    expected = [name for name in everything if name.startswith("std.")]
+    assert seen == expected
+    assert pages == 4
+
+
+def test_list_actions_last_page_no_next(client: Client) -> None:
+    body = client.get("/actions", params={"prefix": "std.", "limit": 10}).json()
+    assert len(body["actions"]) == 10
+    assert body["next"] is None
+
+
+def test_list_actions_marker(client: Client) -> None:
+    body = client.get(
+        "/actions", params={"prefix": "std.", "limit": 2, "marker": "std.echo"}
+    ).json()
+    assert [a["name"] for a in body["actions"]] == ["std.email", "std.fail"]
+
+
+def test_list_actions_unknown_marker(client: Client) -> None:
+    response = client.get("/actions", params={"marker": "std.nope"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_marker"
+    assert "std.nope" in response.json()["error"]["message"]
+
+
+def test_list_actions_offset_and_marker(client: Client) -> None:
+    response = client.get("/actions", params={"marker": "std.echo", "offset": 1})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_paging"
 
 
 def test_show_action(client: Client) -> None:
