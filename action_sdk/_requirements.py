@@ -113,7 +113,7 @@ def normalize_release(name: Any) -> str:
     if text in RELEASE_SERIES:
         return text
     close = difflib.get_close_matches(text, RELEASE_SERIES, n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    hint = f"; did you mean {close[0]!r}?" if close else "."
     raise ValueError(
         f"unknown OpenStack release {name!r}{hint} Use a series name from "
         f"{RELEASE_SERIES[0]} to {RELEASE_SERIES[-1]} or a year name such as "

@@ -82,7 +82,9 @@ def load_cloud_region(
             return OpenStackConfig().get_one(cloud=name)
     except sdk_exceptions.ConfigException as exc:
         if "was not found" in str(exc):
-            known = ", ".join(sorted(OpenStackConfig().get_cloud_names())) or "none"
+            # openstacksdk lists a pseudo-cloud "defaults" when no clouds.yaml exists.
+            names = set(OpenStackConfig().get_cloud_names()) - {"defaults"}
+            known = ", ".join(sorted(names)) or "none"
             raise CloudNotFound(
                 f"cloud {name!r} not found in clouds.yaml or OS_* variables; "
                 f"known clouds: {known}"

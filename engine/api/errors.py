@@ -151,9 +151,12 @@ _UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
 #: longer than the busy timeout), SQLITE_IOERR and SQLITE_CANTOPEN.
 _UNAVAILABLE_SQLITE_CODES = frozenset({5, 6, 10, 14})
 
+#: SQLITE_BUSY and SQLITE_LOCKED, the codes of a busy database.
+_BUSY_SQLITE_CODES = frozenset({5, 6})
+
 
 def is_database_unavailable(error: BaseException) -> bool:
-    """Return whether ``error`` means the database cannot be reached.
+    """Return whether ``error`` means the database is busy or cannot be reached.
 
     True for a pool timeout, a connection the driver reported as lost, a
     refused connection, and the PostgreSQL and SQLite codes above. False for
@@ -176,6 +179,17 @@ def is_database_unavailable(error: BaseException) -> bool:
     # psycopg raises OperationalError without a SQLSTATE when the client
     # side fails: connection refused, or the server closed the socket.
     return isinstance(error, OperationalError | InterfaceError)
+
+
+def is_database_busy(error: BaseException) -> bool:
+    """Return whether ``error`` is SQLite's SQLITE_BUSY or SQLITE_LOCKED.
+
+    Both mean that another connection held a lock for longer than the busy
+    timeout, so the database works but is busy.
+    """
+    original = getattr(error, "orig", None)
+    sqlite_code = getattr(original, "sqlite_errorcode", None)
+    return isinstance(sqlite_code, int) and sqlite_code & 0xFF in _BUSY_SQLITE_CODES
 
 
 def describe_database_error(error: BaseException, password: str | None) -> str:
@@ -219,14 +233,17 @@ class OutageLog:
                 return False
             suppressed, self._suppressed = self._suppressed, 0
             self._logged_at = now
-        log.warning(
-            "database unavailable (%s): %s; %d similar failures were not logged "
-            "in the last %.0f s",
-            where,
-            summary,
-            suppressed,
-            self.interval,
-        )
+        if suppressed:
+            log.warning(
+                "database unavailable (%s): %s; %d similar failures were not "
+                "logged in the last %.0f s",
+                where,
+                summary,
+                suppressed,
+                self.interval,
+            )
+        else:
+            log.warning("database unavailable (%s): %s", where, summary)
         return True
 
 
@@ -246,10 +263,11 @@ def database_unavailable_response(
     outages: OutageLog = request.app.state.database_outages
     summary = describe_database_error(error, _database_password(request))
     outages.record(f"{request.method} {request.url.path}", summary)
+    state = "busy or unreachable" if is_database_busy(error) else "unreachable"
     return error_response(
         503,
         "database_unavailable",
-        f"The database is unreachable; retry the request in {RETRY_AFTER_SECONDS} "
+        f"The database is {state}; retry the request in {RETRY_AFTER_SECONDS} "
         "seconds",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
@@ -265,13 +283,14 @@ def describe_domain_error(error: Exception) -> tuple[int, str, str | None]:
 
 
 def describe_validation(
-    errors: Sequence[Any], body: Any = None
+    errors: Sequence[Any], body: Any = None, body_model: Any = None
 ) -> tuple[int, str, str, str | None]:
     """Describe every validation problem; the first one gives code and field.
 
     ``body`` is the raw request body, which places a JSON syntax error at a
-    line and column. Returns the status, code, message and field of the
-    response.
+    line and column. ``body_model`` is the route's body model, whose fields
+    a missing body's message lists. Returns the status, code, message and
+    field of the response.
     """
     problems = []
     first_code = "invalid_value"
@@ -281,6 +300,8 @@ def describe_validation(
         kind = error.get("type", "")
         if kind == "json_invalid":
             problems.append(_json_syntax_message(error, body))
+        elif kind == "missing" and tuple(error.get("loc", ())) == ("body",):
+            problems.append(_missing_body_message(body_model))
         else:
             message = _validation_message(group, field)
             problems.append(f"{field}: {message}" if field else message)
@@ -289,6 +310,33 @@ def describe_validation(
             first_field = None if first_code == "invalid_json" else field
     status = 400 if first_code == "invalid_json" else 422
     return status, first_code, "; ".join(problems), first_field
+
+
+def _missing_body_message(body_model: Any) -> str:
+    fields = getattr(body_model, "model_fields", None)
+    if not fields:
+        return "The request body is missing; send a JSON object (see /openapi.json)"
+    names = [field.alias or name for name, field in fields.items()]
+    required = [
+        field.alias or name for name, field in fields.items() if field.is_required()
+    ]
+    if required:
+        return (
+            "The request body is missing; send a JSON object with the required "
+            f"fields {', '.join(required)} (all fields: {', '.join(names)})"
+        )
+    return (
+        "The request body is missing; send a JSON object with some of the "
+        f"fields {', '.join(names)} (see /openapi.json for which to combine)"
+    )
+
+
+def _route_body_model(request: Request) -> Any:
+    """Return the body model of the route that matched ``request``, or None."""
+    body_field = getattr(request.scope.get("route"), "body_field", None)
+    if body_field is None:
+        return None
+    return body_field.field_info.annotation
 
 
 #: Names of the JSON types, by Python type of a parsed value.
@@ -438,7 +486,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def invalid_request(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
-        return rejected(request, *describe_validation(error.errors(), error.body))
+        described = describe_validation(
+            error.errors(), error.body, _route_body_model(request)
+        )
+        return rejected(request, *described)
 
     async def http_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, HTTPException)

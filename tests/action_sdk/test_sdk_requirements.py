@@ -10,6 +10,7 @@ from action_sdk import (
     action,
     describe_action,
 )
+from action_sdk._requirements import normalize_release
 
 
 @pytest.mark.parametrize(
@@ -176,3 +177,16 @@ def test_class_rejects_bad_deprecation() -> None:
 
             def run(self, context: RunContext) -> None:
                 pass
+
+
+@pytest.mark.parametrize(
+    ("name", "start"),
+    [
+        ("bogus", "unknown OpenStack release 'bogus'. Use a series name from "),
+        ("zedd", "unknown OpenStack release 'zedd'; did you mean 'zed'? Use a series"),
+    ],
+)
+def test_unknown_release_message(name: str, start: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        normalize_release(name)
+    assert str(caught.value).startswith(start)

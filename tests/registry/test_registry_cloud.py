@@ -162,8 +162,10 @@ def test_unknown_cloud(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(tmp_path / "none.yaml"))
     for name in ("OS_AUTH_URL", "OS_CLOUD", "OS_USERNAME"):
         monkeypatch.delenv(name, raising=False)
-    with pytest.raises(CloudNotFound, match="cloud 'nowhere' not found"):
+    with pytest.raises(CloudNotFound, match="cloud 'nowhere' not found") as caught:
         CloudDirectory().versions("nowhere")
+    assert str(caught.value).endswith("known clouds: none")
+    assert "defaults" not in str(caught.value)
 
 
 def test_clouds_yaml(

@@ -45,6 +45,33 @@ def test_missing_field_names_it(client: TestClient) -> None:
     assert body["field"] == "name"
 
 
+@pytest.mark.parametrize("content", [None, b""])
+def test_missing_body_names_required_fields(
+    client: TestClient, content: bytes | None
+) -> None:
+    response = client.post(
+        "/v2/environments",
+        content=content,
+        headers={"content-type": "application/json"},
+    )
+    body = error_of(response)
+    assert response.status_code == 422
+    assert body["code"] == "missing_field"
+    assert "request body is missing" in body["message"]
+    assert "required fields name (" in body["message"]
+    assert "variables" in body["message"]
+    assert "field required" not in body["message"]
+
+
+def test_missing_body_without_required_fields(client: TestClient) -> None:
+    response = client.post("/v2/executions")
+    body = error_of(response)
+    assert response.status_code == 422
+    assert "request body is missing" in body["message"]
+    assert "workflow_name" in body["message"]
+    assert "definition" in body["message"]
+
+
 @pytest.mark.parametrize(
     ("path", "body", "field"),
     [

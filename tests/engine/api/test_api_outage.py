@@ -175,6 +175,33 @@ def test_failing_session_factory_is_503(
         assert_unavailable(client.request(method, path, json=body))
 
 
+def test_sqlite_locked_says_busy(
+    core: EngineCore, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path = tmp_path / "locked.sqlite"
+    holder = sqlite3.connect(path, isolation_level=None)
+    waiter = sqlite3.connect(path, timeout=0.05, isolation_level=None)
+    try:
+        holder.execute("CREATE TABLE t (x)")
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(sqlite3.OperationalError) as locked:
+            waiter.execute("BEGIN IMMEDIATE")
+    finally:
+        holder.close()
+        waiter.close()
+    error = OperationalError("BEGIN IMMEDIATE", {}, locked.value)
+    monkeypatch.setattr(core.db, "sessions", failing_factory(error))
+    response = make_client(core).get("/v2/executions")
+    assert_unavailable(response)
+    assert "busy or unreachable" in response.json()["message"]
+
+
+def test_moved_sqlite_does_not_say_busy(moved_sqlite: EngineCore) -> None:
+    response = make_client(moved_sqlite).get("/v2/executions")
+    assert_unavailable(response)
+    assert "busy" not in response.json()["message"]
+
+
 def test_pool_timeout_is_503(core: EngineCore, monkeypatch: pytest.MonkeyPatch) -> None:
     timeout = PoolTimeoutError("QueuePool limit of size 5 overflow 10 reached")
     monkeypatch.setattr(core.db, "sessions", failing_factory(timeout))
@@ -298,7 +325,7 @@ def test_outage_log_counts_suppressed(caplog: pytest.LogCaptureFixture) -> None:
         assert outages.record("GET /c", "refused")
     records = outage_records(caplog)
     assert len(records) == 2
-    assert "0 similar failures" in records[0].message
+    assert "similar failures" not in records[0].message
     assert "2 similar failures" in records[1].message
 
 
