@@ -211,8 +211,8 @@ def actions_resolve(
     for service, choice in sorted(resolution.services.items()):
         microversion = choice.microversion or "-"
         click.echo(
-            f"  {service}: API {choice.api_version}, microversion {microversion}, "
-            f"endpoint {choice.endpoint or '-'}"
+            f"  {service}: API version {choice.api_version}, "
+            f"microversion {microversion}, endpoint {choice.endpoint or '-'}"
         )
 
 
@@ -323,6 +323,8 @@ def plan(
         raise CommandError(f"cannot read {file}: {exc.strerror}") from None
     except DefinitionError as exc:
         raise CommandError(f"invalid definition in {file}:\n{exc}") from None
+    for warning in definition.warnings:
+        click.echo(f"Warning: {warning}", err=True)
     target = _target(cloud, services, release)
     try:
         plans = plan_workflow(definition, target, _registry(ctx))

@@ -216,13 +216,21 @@ def check_literal_input(
             )
     if not whole_input_dynamic:
         missing = [
-            param.name
+            _name_with_aliases(param)
             for param in descriptor.parameters
             if param.required and param.name not in keys_by_name
         ]
         if missing:
-            problems.append(f"{label}: missing required parameters {missing}")
+            problems.append(
+                f"{label}: missing required parameters: {', '.join(missing)}"
+            )
     return literal, dynamic, problems
+
+
+def _name_with_aliases(param: Any) -> str:
+    if not param.aliases:
+        return str(param.name)
+    return f"{param.name} (also accepted as {' or '.join(param.aliases)})"
 
 
 def _task_input(task: Any) -> dict[str, Any]:

@@ -60,7 +60,7 @@ def test_actions_resolve_services(runner: CliRunner) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         "nova.servers_list 2.0.0 (openstack)",
-        "  compute: API 2.1, microversion 2.60, endpoint -",
+        "  compute: API version 2.1, microversion 2.60, endpoint -",
     ]
 
 
@@ -128,8 +128,35 @@ def test_plan_problem_exit(runner: CliRunner, tmp_path: Path) -> None:
     )
     result = runner.invoke(plan, [str(workflow), "--service", "compute=2.60"])
     assert result.exit_code == 2
-    assert "missing required parameters ['server_id']" in result.output
+    assert (
+        "missing required parameters: server_id (also accepted as server)"
+        in result.output
+    )
     assert "1 of 1 tasks cannot run" in result.output
+
+
+def test_plan_prints_parser_warnings(runner: CliRunner, tmp_path: Path) -> None:
+    workflow = tmp_path / "wf.yaml"
+    workflow.write_text(
+        "version: '2.0'\nwf:\n  tasks:\n    get:\n"
+        "      action: nova.servers_get server=abc\n"
+    )
+    result = runner.invoke(plan, [str(workflow), "--service", "compute=2.60"])
+    assert result.exit_code == 2
+    assert "Warning: " in result.stderr
+    assert "Inline parameter 'server=abc' is ignored" in result.stderr
+    assert "server_id (also accepted as server)" in result.stdout
+
+
+def test_plan_without_warnings_prints_none(runner: CliRunner, tmp_path: Path) -> None:
+    workflow = tmp_path / "wf.yaml"
+    workflow.write_text(
+        "version: '2.0'\nwf:\n  tasks:\n    get:\n"
+        "      action: nova.servers_get server=\"abc\"\n"
+    )
+    result = runner.invoke(plan, [str(workflow), "--service", "compute=2.60"])
+    assert result.exit_code == 0, result.output
+    assert "Warning" not in result.stderr
 
 
 def test_clouds_discover_unknown_cloud_exit(

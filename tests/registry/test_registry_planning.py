@@ -105,8 +105,8 @@ def test_check_workflow_lists_problems(registry: Registry) -> None:
         "boolean, got 'maybe' (string)" in message
     )
     assert (
-        "bad.missing: nova.servers_get 2.0.0: missing required parameters ['server_id']"
-        in message
+        "bad.missing: nova.servers_get 2.0.0: missing required parameters: "
+        "server_id (also accepted as server)" in message
     )
     assert (
         "bad.old: Cannot resolve nova.servers_list@3: no installed version matches "
@@ -129,3 +129,11 @@ def test_adhoc_action_unfolds(registry: Registry) -> None:
     assert plan.base_action == "nova.servers_reboot@1"
     assert plan.input == {"reboot_type": "HARD"}
     assert plan.dynamic_input == ("server_id",)
+
+
+def test_missing_parameter_without_alias(registry: Registry) -> None:
+    text = "version: '2.0'\nwf:\n  tasks:\n    echo:\n      action: std.echo\n"
+    plans = plan_workflow(parse(text), explicit_versions([]), registry)
+    assert plans[0].problems == (
+        "std.echo 1.0.0: missing required parameters: output",
+    )
