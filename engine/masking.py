@@ -3,6 +3,11 @@
 A value is secret when its key contains ``password``, ``token``, ``secret``
 or ``key`` in any letter case (``db_password``, ``X-Auth-Token``,
 ``apiKey``). Masking walks nested mappings and lists.
+
+The API masks execution input, env and params, environment variables and
+action execution input. Failure reports mask input and error data. Workflow
+output, published variables and task results are returned as stored,
+because a workflow may pass a token on to its caller on purpose.
 """
 
 from __future__ import annotations

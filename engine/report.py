@@ -5,7 +5,8 @@ sub-workflow executions they started and with-items items, to the action
 executions. The document it returns has two parts:
 
 - ``execution``: the tree. Each node carries its state, state info, error
-  data, the input it ran with (secrets masked) and its timing.
+  data, the input it ran with and its timing. Input and error data have
+  the values of secret-named keys masked (``engine.masking``).
 - ``causes``: one entry per first failure, with the path of nodes from the
   top execution down to it. A first failure is a failed action execution,
   or a failed task or execution that has no failed node below it (an
@@ -148,7 +149,7 @@ def _task_node(
         "state": task.state,
         "state_info": task.state_info,
         "error_handled": bool(task.error_handled),
-        "error_data": task.result if failed else None,
+        "error_data": mask_secrets(task.result) if failed else None,
         **_timing(task.started_at or task.created_at, task.finished_at),
         "items": None,
         "actions": [],
@@ -230,7 +231,7 @@ def _action_node(action: ActionExecution, attempt: int) -> dict[str, Any]:
         "state": action.state,
         "input": mask_secrets(action.input or {}),
         "error": action.error,
-        "error_data": action.output if failed else None,
+        "error_data": mask_secrets(action.output) if failed else None,
         **_timing(action.created_at, action.finished_at),
     }
 

@@ -9,7 +9,7 @@ import pytest
 
 import plugins.std
 from engine.core import EngineCore
-from engine.db.models import Execution
+from engine.db.models import Execution, TaskExecution
 from engine.db.setup import Database
 from engine.report import build_report
 from registry.discovery import catalog_from_plugins
@@ -153,7 +153,7 @@ def test_report_cause_carries_error_data(
 ) -> None:
     report = report_of(database, run(THREE_LEVELS, "top"))
     deepest = max(report["causes"], key=lambda cause: len(cause["path"]))
-    assert deepest["error_data"] == {"depth": 2, "password": "hunter2"}
+    assert deepest["error_data"] == {"depth": 2, "password": "***"}
     assert [step["kind"] for step in deepest["path"]][-3:] == [
         "execution",
         "task",
@@ -178,6 +178,21 @@ def test_report_tree_nodes_have_timing_and_masked_input(
     assert action["duration"] is not None
     assert action["started_at"] is not None
     assert explode["state_info"]
+
+
+def test_report_masks_error_data_in_tree(
+    run: Callable[..., str], database: Database
+) -> None:
+    report = report_of(database, run(THREE_LEVELS, "top"))
+    call_middle = report["execution"]["tasks"][0]
+    bottom = call_middle["workflows"][0]["tasks"][0]["workflows"][0]
+    explode = [t for t in bottom["tasks"] if t["name"] == "explode"][0]
+    assert explode["error_data"] == {"depth": 2, "password": "***"}
+    assert explode["actions"][0]["error_data"] == {"depth": 2, "password": "***"}
+    with database.sessions() as session:
+        stored = session.get(TaskExecution, explode["id"])
+        assert stored is not None
+        assert stored.result == {"depth": 2, "password": "hunter2"}
 
 
 def test_report_lists_tasks_not_run(

@@ -91,7 +91,7 @@ def test_serve_with_remote_cli(service: str, tmp_path: Path) -> None:
     )
     cause = report["causes"][0]
     assert [step["name"] for step in cause["path"]] == ["nightly", "check", "std.fail"]
-    assert cause["error_data"] == {"disk": "full", "password": "hunter2"}
+    assert cause["error_data"] == {"disk": "full", "password": "***"}
     action = report["execution"]["tasks"][1]["actions"][0]
     assert action["input"]["error_data"]["password"] == "***"
 
