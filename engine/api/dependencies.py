@@ -15,7 +15,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from engine.api.config import ApiConfig
-from engine.api.errors import ApiError
+from engine.api.errors import RETRY_AFTER_SECONDS, ApiError
 from engine.api.keystone import KeystoneAuth, KeystoneUnavailable, TokenRejected
 from engine.core import EngineCore
 
@@ -115,7 +115,8 @@ def keystone_project(token: str | None, keystone: KeystoneAuth) -> str:
             503,
             "service_unavailable",
             "The token cannot be validated because Keystone is unavailable; "
-            "retry later",
+            f"retry the request in {RETRY_AFTER_SECONDS} seconds",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         ) from None
     if not keystone.allows(info):
         roles = ", ".join(keystone.required_roles)

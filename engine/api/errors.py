@@ -65,13 +65,20 @@ class ApiError(Exception):
     """An error raised by a route, with everything the response needs."""
 
     def __init__(
-        self, status: int, code: str, message: str, field: str | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.field = field
+        #: Extra response headers, such as ``Retry-After`` on a 503.
+        self.headers = headers
 
 
 #: Domain error type to (status, code, field).
@@ -111,12 +118,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         409: "Conflicts with what is stored",
         413: "Body larger than the limit",
         422: "Invalid field or parameter",
-        503: "Database unavailable; retry after the Retry-After seconds",
+        503: "Database or Keystone unavailable; retry after the Retry-After seconds",
     }.items()
 }
 
 #: Seconds a client is asked to wait (``Retry-After``) while the database
-#: cannot be reached.
+#: or Keystone cannot be reached.
 RETRY_AFTER_SECONDS = 5
 
 #: Seconds between two log messages about one database outage.
@@ -467,7 +474,12 @@ def install_error_handlers(app: FastAPI) -> None:
     """
 
     def rejected(
-        request: Request, status: int, code: str, message: str, field: str | None
+        request: Request,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None,
+        headers: dict[str, str] | None = None,
     ) -> JSONResponse:
         summary = message.splitlines()[0] if message else ""
         log.info(
@@ -478,11 +490,13 @@ def install_error_handlers(app: FastAPI) -> None:
             code,
             summary,
         )
-        return error_response(status, code, message, field)
+        return error_response(status, code, message, field, headers)
 
     async def api_error(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, ApiError)
-        return rejected(request, error.status, error.code, error.message, error.field)
+        return rejected(
+            request, error.status, error.code, error.message, error.field, error.headers
+        )
 
     async def invalid_request(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)

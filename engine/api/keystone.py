@@ -221,7 +221,9 @@ class KeystoneAuth:
 
         Raises:
             KeystoneConfigError: Keystone rejects the service credentials.
-            KeystoneUnavailable: Keystone cannot be reached.
+            KeystoneUnavailable: Keystone cannot be reached or returns an
+                unusable response, such as a 5xx status or a body that is
+                not a token.
         """
         from keystoneauth1 import exceptions as ks_exceptions
 
@@ -235,6 +237,13 @@ class KeystoneAuth:
         except (ks_exceptions.ConnectionError, ks_exceptions.DiscoveryFailure) as error:
             raise KeystoneUnavailable(
                 f"cannot reach Keystone to authenticate the service: {error}"
+            ) from None
+        except ks_exceptions.ClientException as error:
+            # A proxy's HTML page, a 5xx status or a Keystone still starting
+            # up may work later, so they count as an unreachable Keystone.
+            raise KeystoneUnavailable(
+                "Keystone returned an unusable response when the service "
+                f"authenticated: {type(error).__name__}: {error}"
             ) from None
 
     def _ask_keystone(self, token: str) -> TokenInfo:
@@ -399,8 +408,9 @@ def build_keystone_auth(
 
     The service credentials come from the clouds.yaml entry ``cloud``, else
     from the ``OS_*`` variables. ``url`` defaults to their auth URL. The
-    service authenticates once here, so wrong credentials stop the start;
-    an unreachable Keystone is only logged, because it may come up later.
+    service authenticates once here, so wrong credentials stop the start.
+    An unreachable Keystone, or one that returns an error status or an
+    unusable body, is only logged, because it may work later.
 
     Raises:
         KeystoneConfigError: no usable credentials or URL, or Keystone
