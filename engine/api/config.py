@@ -97,7 +97,9 @@ def load_tokens(tokens_file: Path | None = None) -> dict[str, str]:
     """Read tokens from ``tokens_file`` when given, else from LEVANTE_API_TOKENS.
 
     Raises:
-        TokenConfigError: the file cannot be read or an entry is invalid.
+        TokenConfigError: the file cannot be read, an entry is invalid, or
+            the file defines no token. An operator who names a tokens file
+            expects authentication, so an empty file must not open the API.
     """
     if tokens_file is not None:
         try:
@@ -106,5 +108,12 @@ def load_tokens(tokens_file: Path | None = None) -> dict[str, str]:
             raise TokenConfigError(
                 f"cannot read the tokens file {tokens_file}: {error.strerror}"
             ) from None
-        return parse_tokens(text, str(tokens_file))
+        tokens = parse_tokens(text, str(tokens_file))
+        if not tokens:
+            raise TokenConfigError(
+                f"the tokens file {tokens_file} defines no token; add "
+                "token=project lines, or leave out --tokens-file to run "
+                "without authentication"
+            )
+        return tokens
     return parse_tokens(os.environ.get(TOKENS_ENV, ""), TOKENS_ENV)
