@@ -7,10 +7,12 @@ stops, then the executor pool and the database connections close.
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import logging
 import os
 import signal
+import socket
 import threading
 from dataclasses import dataclass
 from types import FrameType
@@ -94,9 +96,72 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def run_service(options: ServiceOptions, config: ApiConfig) -> None:
-    """Serve the API and run the engine loop until SIGINT or SIGTERM."""
-    database = Database(options.db_url)
+class ServiceStartError(RuntimeError):
+    """The service cannot start, such as when its port is already in use."""
+
+
+def bind_listener(host: str, port: int) -> socket.socket:
+    """Return a TCP socket bound to ``host`` and ``port``, not yet listening.
+
+    The service binds before it starts anything else, so a port in use
+    stops the start with a clear error. uvicorn 0.55 would otherwise log the
+    error and call ``sys.exit(3)``, the CLI's status for a paused workflow.
+
+    Raises:
+        ServiceStartError: the address cannot be resolved or bound.
+    """
+    try:
+        addresses = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )
+    except socket.gaierror as error:
+        raise ServiceStartError(
+            f"cannot listen on {host}:{port}: {error.strerror}; give an IP "
+            "address or host name of this machine with --host"
+        ) from None
+    # NOTE: only the first address is bound, while uvicorn binds every
+    # address a host name resolves to. IPv4 comes first, so "localhost" stays
+    # reachable at 127.0.0.1 where the resolver lists ::1 first.
+    addresses.sort(key=lambda entry: entry[0] != socket.AF_INET)
+    family, kind, protocol, _name, address = addresses[0]
+    listener = socket.socket(family, kind, protocol)
+    # Like asyncio's create_server: rebind at once after a restart, while
+    # connections of the previous process are in TIME_WAIT.
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind(address)
+    except OSError as error:
+        listener.close()
+        hint = (
+            "stop the other process or choose another --port"
+            if error.errno == errno.EADDRINUSE
+            else "check --host and --port"
+        )
+        raise ServiceStartError(
+            f"cannot listen on {host}:{port}: {error.strerror}; {hint}"
+        ) from None
+    return listener
+
+
+def run_service(
+    options: ServiceOptions, config: ApiConfig, database: Database | None = None
+) -> None:
+    """Serve the API and run the engine loop until SIGINT or SIGTERM.
+
+    ``database`` is opened from ``options.db_url`` when not given, and is
+    disposed when the service stops either way.
+
+    Raises:
+        ServiceStartError: the address cannot be bound; nothing was started.
+    """
+    try:
+        listener = bind_listener(options.host, options.port)
+    except ServiceStartError:
+        if database is not None:
+            database.dispose()
+        raise
+    if database is None:
+        database = Database(options.db_url)
     core = EngineCore(database, executor=options.executor)
     loop = EngineLoop(core)
     app = create_app(core, config, engine_alive=loop.alive)
@@ -119,7 +184,7 @@ def run_service(options: ServiceOptions, config: ApiConfig) -> None:
     log.info(
         "starting: API on %s:%d, database %s, %s",
         options.host,
-        options.port,
+        listener.getsockname()[1],
         database.engine.url.render_as_string(hide_password=True),
         _auth_summary(config),
     )
@@ -127,7 +192,7 @@ def run_service(options: ServiceOptions, config: ApiConfig) -> None:
     loop.start()
     left_running = 0
     try:
-        server.run()
+        server.run(sockets=[listener])
     except StopRequested as stop:
         log.info("received %s", signal.Signals(stop.signal_number).name)
     finally:
@@ -138,6 +203,7 @@ def run_service(options: ServiceOptions, config: ApiConfig) -> None:
         left_running = core.drain()
         core.close()
         database.dispose()
+        listener.close()
         for number, handler in previous.items():
             signal.signal(number, handler)
         log.info("stopped")

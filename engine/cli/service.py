@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from engine.cli.errors import InvalidInput
-from engine.cli.settings import Settings, pass_settings
+from engine.cli.errors import InvalidInput, Unavailable
+from engine.cli.settings import DatabaseUnreachable, Settings, open_database, pass_settings
 
 if TYPE_CHECKING:
     from engine.api.config import ApiConfig
+    from engine.db.setup import Database
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,16 @@ _OPTIONS = [
         "--db",
         "serve_db_url",
         help="Database URL or SQLite file path; overrides the global --db.",
+    ),
+    click.option(
+        "--db-wait",
+        type=click.IntRange(0),
+        default=30,
+        show_default=True,
+        metavar="SECONDS",
+        help="Maximum time, in seconds, to wait at start-up for a PostgreSQL "
+        "database that cannot be reached, retrying with a growing pause. A "
+        "SQLite file that cannot be opened fails at once. 0: fail at once.",
     ),
     click.option(
         "--tokens-file",
@@ -110,6 +122,7 @@ def serve(
     host: str,
     port: int,
     serve_db_url: str | None,
+    db_wait: int,
     tokens_file: Path | None,
     max_body_size: int | None,
     **auth: Any,
@@ -125,7 +138,7 @@ def serve(
     """
     _log_at_info_level()
     config = api_config(tokens_file, max_body_size, **auth)
-    _run(settings, host, port, serve_db_url, config, executor=True)
+    _run(settings, host, port, serve_db_url, db_wait, config, executor=True)
 
 
 @click.command("api")
@@ -136,6 +149,7 @@ def api(
     host: str,
     port: int,
     serve_db_url: str | None,
+    db_wait: int,
     tokens_file: Path | None,
     max_body_size: int | None,
     **auth: Any,
@@ -148,7 +162,7 @@ def api(
     """
     _log_at_info_level()
     config = api_config(tokens_file, max_body_size, **auth)
-    _run(settings, host, port, serve_db_url, config, executor=False)
+    _run(settings, host, port, serve_db_url, db_wait, config, executor=False)
 
 
 def api_config(
@@ -220,12 +234,60 @@ def _run(
     host: str,
     port: int,
     serve_db_url: str | None,
+    db_wait: int,
     config: ApiConfig,
     *,
     executor: bool,
 ) -> None:
-    from engine.api.service import ServiceOptions, run_service
+    from engine.api.service import ServiceOptions, ServiceStartError, run_service
 
     db_url = serve_db_url or settings.db_url
+    database = open_service_database(db_url, db_wait)
     options = ServiceOptions(host=host, port=port, db_url=db_url, executor=executor)
-    run_service(options, config)
+    try:
+        run_service(options, config, database=database)
+    except ServiceStartError as error:
+        raise Unavailable(str(error)) from None
+
+
+#: Seconds between two attempts to reach the database at start-up, first
+#: and at most; the pause doubles after each attempt.
+DB_RETRY_PAUSE = (0.5, 10.0)
+
+
+def open_service_database(url: str | None, wait_seconds: float) -> Database:
+    """Open the service's database, waiting up to ``wait_seconds`` for PostgreSQL.
+
+    An operator may start the service before the database server, so a
+    PostgreSQL connection failure is retried and logged. A SQLite file
+    that cannot be opened is a wrong path and fails at once.
+
+    Raises:
+        InvalidInput: the URL is invalid or not supported.
+        Unavailable: the database cannot be used, or stayed unreachable for
+            ``wait_seconds``.
+    """
+    from engine.db.setup import default_url, normalize_url
+
+    deadline = time.monotonic() + wait_seconds
+    pause = DB_RETRY_PAUSE[0]
+    while True:
+        try:
+            return open_database(url)
+        except DatabaseUnreachable as error:
+            if normalize_url(url or default_url()).startswith("sqlite"):
+                raise
+            left = deadline - time.monotonic()
+            if left <= 0:
+                if wait_seconds > 0:
+                    error.message += f"; still unreachable after {wait_seconds:g} s (--db-wait)"
+                raise
+            pause = min(pause, left)
+            log.warning(
+                "database unreachable, retrying in %.1f s for up to %.0f s more: %s",
+                pause,
+                left,
+                error.message,
+            )
+            time.sleep(pause)
+            pause = min(pause * 2, DB_RETRY_PAUSE[1])

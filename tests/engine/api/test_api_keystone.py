@@ -654,8 +654,10 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Replace run_service, so serve returns with the ApiConfig it built."""
     configs: list[Any] = []
 
-    def record(options: Any, config: ApiConfig) -> None:
+    def record(options: Any, config: ApiConfig, database: Any = None) -> None:
         configs.append(config)
+        if database is not None:
+            database.dispose()
 
     monkeypatch.setattr("engine.api.service.run_service", record)
     monkeypatch.delenv(TOKENS_ENV, raising=False)
