@@ -208,9 +208,8 @@ def test_decorator_rejects_bad_default() -> None:
     "default", [set(), {1, 2}, b"bytes", object(), float("nan"), {"k": {1}}]
 )
 def test_decorator_rejects_non_json_default(default: Any) -> None:
-    with pytest.raises(
-        ActionDefinitionError, match=r"action demo.bad \(.*bad\): default .* of parameter 'x' is not a JSON value"
-    ):
+    expected = r"action demo.bad \(.*bad\): default .* of parameter 'x' is not a JSON value"
+    with pytest.raises(ActionDefinitionError, match=expected):
 
         @action("demo.bad")
         def bad(x: Any = default) -> None:
