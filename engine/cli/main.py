@@ -82,7 +82,9 @@ def main(
 def validate(files: tuple[str, ...], output_format: str) -> None:
     """Check workflow definitions without running them.
 
-    Exit status: 0 when every file is valid, 2 otherwise.
+    Checks the syntax only: `levante plan FILE --service TYPE=VERSION` (or
+    --cloud NAME) also checks action names and parameters against the
+    installed actions. Exit status: 0 when every file is valid, 2 otherwise.
     """
     checked = [_validate_file(file) for file in files]
     valid = all(entry["valid"] for entry, _ in checked)

@@ -55,17 +55,17 @@ def connect_with_retry(url: str | None, role: str) -> Any:
     A process started during a database outage waits instead of exiting, so
     a supervisor need not restart it in a loop. SIGTERM stops the wait.
     """
-    from sqlalchemy.exc import InterfaceError, OperationalError
-
-    from engine.db.setup import Database
+    from engine.cli.settings import DatabaseUnreachable, open_database
 
     pause = 0.5
     while True:
         try:
-            return Database(url)
-        except (OperationalError, InterfaceError) as error:
-            first_line = str(error).splitlines()[0] if str(error) else repr(error)
-            log.warning("%s: database unavailable, retrying in %.1f s: %s", role, pause, first_line)
+            # An invalid or unsupported URL raises at once (exit status 2).
+            return open_database(url)
+        except DatabaseUnreachable as error:
+            log.warning(
+                "%s: database unavailable, retrying in %.1f s: %s", role, pause, error.message
+            )
             time.sleep(pause)
             pause = min(pause * 2, 10.0)
 

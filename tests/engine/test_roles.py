@@ -9,8 +9,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from engine.cli import main
 from engine.db.models import ActionExecution, Execution
 
 FAN = """
@@ -72,3 +75,10 @@ def test_executors_share_the_work(
             worker.wait(20)
             assert worker.returncode == 0, worker.stderr.read().decode()  # type: ignore[union-attr]
             worker.stderr.close()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("role", ["executor", "engine"])
+def test_role_rejects_unsupported_database_url(role: str) -> None:
+    result = CliRunner().invoke(main, [role, "--db", "bogus://x"])
+    assert result.exit_code == 2
+    assert "unsupported database URL bogus://x" in result.output
