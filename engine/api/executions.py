@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine import states
 from engine.api.dependencies import Core, Project
 from engine.api.errors import ERROR_RESPONSES, ApiError
-from engine.api.lookups import load_execution, naive_utc, utc
+from engine.api.lookups import load_execution, naive_utc, running_leases, utc
 from engine.api.paging import PageRequest, fetch_page, page_request
 from engine.api.schemas import (
     Execution,
     ExecutionCreate,
     ExecutionList,
     ExecutionUpdate,
+    Lease,
     Report,
     RerunRequest,
 )
@@ -28,6 +31,7 @@ from engine.db.models import Execution as ExecutionRow
 from engine.db.models import TaskExecution, WorkflowDefinition
 from engine.masking import mask_secrets
 from engine.report import build_report
+from registry.errors import CloudNotFound, DiscoveryError
 
 router = APIRouter(tags=["executions"], responses=ERROR_RESPONSES)
 
@@ -43,8 +47,11 @@ State = Literal[
 ]
 
 
-def execution_document(row: ExecutionRow) -> Execution:
-    """Describe an execution, with secrets in input, env and params masked."""
+def execution_document(row: ExecutionRow, leases: list[dict[str, Any]]) -> Execution:
+    """Describe an execution, with secrets in input, env and params masked.
+
+    ``leases`` are the execution's running actions (see ``running_leases``).
+    """
     return Execution(
         id=row.id,
         workflow_name=row.workflow_name,
@@ -56,6 +63,8 @@ def execution_document(row: ExecutionRow) -> Execution:
         env=mask_secrets(row.env or {}),
         params=mask_secrets(row.params or {}),
         cloud=row.cloud,
+        resolutions=row.resolutions or {},
+        leases=[Lease.model_validate(lease) for lease in leases],
         output=row.output,
         parent_task_id=row.parent_task_id,
         root_execution_id=row.root_execution_id,
@@ -65,9 +74,15 @@ def execution_document(row: ExecutionRow) -> Execution:
     )
 
 
+def documents(session: Session, rows: Sequence[ExecutionRow]) -> list[Execution]:
+    """Describe executions, reading the leases of all of them in one query."""
+    leases = running_leases(session, [row.id for row in rows])
+    return [execution_document(row, leases[row.id]) for row in rows]
+
+
 def _show(core: EngineCore, execution_id: str, project: str) -> Execution:
     with core.db.sessions() as session:
-        return execution_document(load_execution(session, execution_id, project))
+        return documents(session, [load_execution(session, execution_id, project)])[0]
 
 
 def _stored_workflow(
@@ -139,7 +154,7 @@ def _existing(core: EngineCore, execution_id: str, project: str) -> Execution | 
                 f"Execution id {execution_id} is already in use; choose another id",
                 "id",
             )
-        return execution_document(row)
+        return documents(session, [row])[0]
 
 
 @router.post(
@@ -189,7 +204,7 @@ def start_execution(
             execution_id=wanted_id,
         )
     except StartError as error:
-        raise ApiError(400, "invalid_input", str(error), error.field) from None
+        raise _start_error(error) from None
     except ExecutionExists as error:
         # A concurrent request with the same id started it first.
         existing = _existing(core, error.execution_id, project)
@@ -198,6 +213,19 @@ def start_execution(
         response.status_code = 200
         return existing
     return _show(core, execution_id, project)
+
+
+def _start_error(error: StartError) -> ApiError:
+    """Return the API error for a start the engine rejected.
+
+    A cloud missing from clouds.yaml is 404, and a cloud whose services
+    cannot be discovered (Keystone or an endpoint unreachable) is 503.
+    """
+    if isinstance(error.__cause__, CloudNotFound):
+        return ApiError(404, "not_found", str(error), error.field)
+    if isinstance(error.__cause__, DiscoveryError):
+        return ApiError(503, "cloud_unavailable", str(error), error.field)
+    return ApiError(400, "invalid_input", str(error), error.field)
 
 
 @router.get("/executions")
@@ -253,9 +281,9 @@ def list_executions(
     order = [ExecutionRow.created_at, ExecutionRow.id]
     with core.db.sessions() as session:
         found = fetch_page(session, request, query, order, page, descending=True)
-    return ExecutionList(
-        executions=[execution_document(row) for row in found.rows], next=found.next
-    )
+        return ExecutionList(
+            executions=documents(session, found.rows), next=found.next
+        )
 
 
 @router.get("/executions/{execution_id}")

@@ -7,11 +7,14 @@ projects.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import states
 from engine.api.errors import ApiError
 from engine.db.models import (
     ActionExecution,
@@ -96,3 +99,36 @@ def load_workflow(
         where = f" in namespace {namespace!r}" if namespace else ""
         raise not_found("Workflow", f"{identifier}{where}")
     return row
+
+
+def running_leases(
+    session: Session, execution_ids: Collection[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Return the leases of the running actions of each execution, oldest first.
+
+    Each lease names the task, the action execution, the action, the
+    process holding the lease and when the lease expires (UTC).
+    """
+    leases: dict[str, list[dict[str, Any]]] = {key: [] for key in execution_ids}
+    if not leases:
+        return leases
+    rows = session.execute(
+        select(ActionExecution, TaskExecution.name)
+        .outerjoin(TaskExecution, TaskExecution.id == ActionExecution.task_id)
+        .where(
+            ActionExecution.execution_id.in_(list(leases)),
+            ActionExecution.state == states.RUNNING,
+        )
+        .order_by(ActionExecution.created_at, ActionExecution.id)
+    )
+    for action, task_name in rows:
+        leases[action.execution_id].append(
+            {
+                "task": task_name,
+                "action_execution_id": action.id,
+                "action": action.action,
+                "held_by": action.lease_owner,
+                "until": utc(action.lease_expires),
+            }
+        )
+    return leases

@@ -227,6 +227,18 @@ class RerunRequest(Request):
     )
 
 
+class Lease(BaseModel):
+    """The lease of a process on a running action execution."""
+
+    task: str | None = Field(description="Name of the action's task.")
+    action_execution_id: str
+    action: str = Field(description="Name of the action.")
+    held_by: str | None = Field(description="Process that runs the action.")
+    until: datetime | None = Field(
+        description="When the lease expires unless renewed."
+    )
+
+
 class Execution(BaseModel):
     id: str
     workflow_name: str
@@ -238,6 +250,13 @@ class Execution(BaseModel):
     env: dict[str, Any]
     params: dict[str, Any]
     cloud: str | None = Field(description="Cloud the actions run against, if any.")
+    resolutions: dict[str, Any] = Field(
+        description="Per task name: the action version and API microversions "
+        "resolved for it."
+    )
+    leases: list[Lease] = Field(
+        description="Running action executions and the process holding each."
+    )
     output: Any
     parent_task_id: str | None
     root_execution_id: str | None

@@ -8,6 +8,8 @@ from a failed command.
 
 from __future__ import annotations
 
+import re
+
 import click
 
 #: Exit statuses of the engine commands (``run``, ``executions``,
@@ -85,3 +87,30 @@ def ambiguous_execution_prefix(prefix: str, matches: list[str]) -> InvalidInput:
         f"execution id prefix {prefix!r} is ambiguous: it matches {listed}; "
         "give more characters of the id"
     )
+
+
+#: Characters of execution ids (UUIDs in any letter case) and their prefixes.
+_EXECUTION_ID_TEXT = re.compile(r"[0-9a-fA-F-]+")
+
+
+def execution_id_prefix(id_or_prefix: str) -> str:
+    """Check an execution id or id prefix and return it in lower case.
+
+    Execution ids are lower-case UUIDs, so the id is matched in any letter
+    case. The check runs before any lookup, so that text such as
+    ``<id>/tasks`` never reaches the service as another route.
+
+    Raises:
+        InvalidInput: the argument is empty.
+        NotFound: the argument has a character that no execution id has.
+    """
+    if not id_or_prefix:
+        raise InvalidInput(
+            "execution id is empty; give an execution id or a prefix of one"
+        )
+    if _EXECUTION_ID_TEXT.fullmatch(id_or_prefix) is None:
+        raise NotFound(
+            f"execution {id_or_prefix} not found: execution ids contain only hex "
+            "digits and '-'; 'levante executions list' shows the latest ones"
+        )
+    return id_or_prefix.lower()

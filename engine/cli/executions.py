@@ -17,6 +17,7 @@ from engine.cli.errors import (
     SHOWN_MATCHES,
     Conflict,
     ambiguous_execution_prefix,
+    execution_id_prefix,
     execution_not_found,
 )
 from engine.cli.render import dumps, execution_document, print_execution, styled_state
@@ -173,7 +174,9 @@ def executions_show(settings: Settings, execution_id: str, output_format: str) -
     """Show one execution with its tasks, published values and errors."""
     remote = settings.remote()
     if remote is not None:
-        document = remote.execution_document(remote.resolve_execution_id(execution_id))
+        document = remote.execution_document(
+            remote.resolve_execution_id(execution_id), details=True
+        )
     else:
         with settings.database().sessions() as session:
             execution = _find_execution(session, execution_id)
@@ -221,7 +224,8 @@ def executions_report(
 
 
 def _find_execution(session: Any, execution_id: str) -> Execution:
-    """Find an execution by its id or an unambiguous prefix of it."""
+    """Find an execution by its id or an unambiguous prefix of it, in any case."""
+    execution_id = execution_id_prefix(execution_id)
     execution = session.get(Execution, execution_id)
     if execution is not None:
         return execution
@@ -337,7 +341,7 @@ def executions_resume(
         _checked(lambda: core.resume(execution_id, env))
         return execution_id
 
-    drive(settings, output_format, timeout, begin)
+    drive(settings, output_format, timeout, begin, execution_id)
 
 
 @executions.command("rerun")
@@ -393,7 +397,7 @@ def executions_rerun(
         _checked(lambda: rerun(core))
         return execution_id
 
-    drive(settings, output_format, timeout, begin)
+    drive(settings, output_format, timeout, begin, execution_id)
 
 
 def _checked(call: Any) -> None:

@@ -10,10 +10,12 @@ request (400, 413, 422) exits with 2, not found (404) with 4, a conflict
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import click
@@ -27,6 +29,7 @@ from engine.cli.errors import (
     NotFound,
     Unavailable,
     ambiguous_execution_prefix,
+    execution_id_prefix,
     execution_not_found,
 )
 
@@ -36,11 +39,26 @@ URL_ENV = "LEVANTE_URL"
 #: Environment variable with the bearer token, like ``--token``.
 TOKEN_ENV = "LEVANTE_TOKEN"
 
+#: Error code of the service for a start on a cloud whose services cannot
+#: be discovered (HTTP 503).
+CLOUD_UNAVAILABLE = "cloud_unavailable"
+
 #: Seconds to wait for one response of the service.
 REQUEST_TIMEOUT = 60.0
 
 #: Seconds between two polls of a running execution: first, then at most.
 POLL_INTERVAL = (0.1, 1.0)
+
+#: Seconds of answers with status 503 after which following an execution
+#: stops, when no --timeout ends it first.
+OUTAGE_PATIENCE = 300.0
+
+#: Longest wait between two requests that a ``Retry-After`` header may ask for.
+MAX_RETRY_AFTER = 30.0
+
+HTTP_SERVICE_UNAVAILABLE = 503
+
+T = TypeVar("T")
 
 #: Called with an event name (``task_started``, ``task_finished``) and a
 #: task with ``name``, ``state`` and ``state_info``.
@@ -113,15 +131,16 @@ class RemoteService:
         exactly one execution (sub-workflows included).
 
         Raises:
-            NotFound: no execution id starts with ``id_or_prefix``.
-            InvalidInput: several execution ids start with ``id_or_prefix``.
+            NotFound: no execution id starts with ``id_or_prefix``, or it has
+                a character that no id has.
+            InvalidInput: ``id_or_prefix`` is empty, or several execution ids
+                start with it.
         """
-        # "", "." and ".." would name the list route or its parent, not an id.
-        if id_or_prefix.strip("."):
-            try:
-                return str(self.execution(quote(id_or_prefix, safe=""))["id"])
-            except NotFound:
-                pass
+        id_or_prefix = execution_id_prefix(id_or_prefix)
+        try:
+            return str(self.execution(quote(id_or_prefix, safe=""))["id"])
+        except NotFound:
+            pass
         # NOTE: the API has no id-prefix filter, so a prefix is looked up by
         # listing the project's executions, up to 1000 per request.
         matches: list[str] = []
@@ -148,10 +167,16 @@ class RemoteService:
         children.reverse()
         return children
 
-    def execution_document(self, execution_id: str) -> dict[str, Any]:
-        """Return the document ``levante executions show -o json`` prints."""
+    def execution_document(
+        self, execution_id: str, *, details: bool = False
+    ) -> dict[str, Any]:
+        """Return the document ``levante run -o json`` prints.
+
+        With ``details`` it is the document of ``executions show -o json``,
+        which adds the cloud, the resolutions and the leases.
+        """
         execution = self.execution(execution_id)
-        return {
+        document = {
             "id": execution["id"],
             "workflow": execution["workflow_name"],
             "state": execution["state"],
@@ -170,6 +195,14 @@ class RemoteService:
                 for task in self.tasks(execution_id)
             ],
         }
+        if details:
+            document["cloud"] = execution["cloud"]
+            document["resolutions"] = execution["resolutions"]
+            document["leases"] = [
+                {**lease, "until": _local_time(lease["until"])}
+                for lease in execution["leases"]
+            ]
+        return document
 
     def list_executions(self, state: str | None, limit: int) -> list[dict[str, Any]]:
         """Return top-level executions, newest first, as ``executions list`` rows."""
@@ -226,9 +259,11 @@ class RemoteService:
         deadline = time.monotonic() + timeout if timeout else None
         interval = POLL_INTERVAL[0]
         while True:
-            execution = self.execution(execution_id)
+            execution = self.following(
+                execution_id, deadline, lambda: self.execution(execution_id)
+            )
             if progress is not None:
-                progress.report(execution)
+                self.following(execution_id, deadline, partial(progress.report, execution))
             if (
                 execution["state"] in states.COMPLETED
                 or execution["state"] == states.PAUSED
@@ -238,6 +273,45 @@ class RemoteService:
                 raise TimeoutError(f"execution {execution_id} still running")
             time.sleep(interval)
             interval = min(interval * 2, POLL_INTERVAL[1])
+
+    def following(
+        self, execution_id: str, deadline: float | None, call: Callable[[], T]
+    ) -> T:
+        """Make a request of following ``execution_id``, retrying while it gets 503.
+
+        The service answers 503 while its database is unreachable, and the
+        execution goes on once the database is back. Each retry waits the
+        response's ``Retry-After`` seconds. The retries stop at ``deadline``
+        (a ``time.monotonic()`` value, raising TimeoutError) or after
+        ``OUTAGE_PATIENCE`` seconds without another answer.
+
+        Raises:
+            TimeoutError: ``deadline`` passed during the outage.
+            Unavailable: the outage lasted longer than ``OUTAGE_PATIENCE``.
+        """
+        give_up = time.monotonic() + OUTAGE_PATIENCE
+        while True:
+            try:
+                return call()
+            except Unavailable as error:
+                status = getattr(error, "http_status", None)
+                if status != HTTP_SERVICE_UNAVAILABLE:
+                    raise
+                now = time.monotonic()
+                if deadline is not None and now >= deadline:
+                    raise TimeoutError(f"execution {execution_id} still running") from None
+                if now >= give_up:
+                    raise Unavailable(
+                        f"stopped following execution {execution_id}: the service "
+                        f"answered 503 for {OUTAGE_PATIENCE:.0f} s ({error.message}); "
+                        "the execution goes on in the service, and "
+                        f"'levante executions show {execution_id}' reports its state"
+                    ) from None
+                pause = getattr(error, "retry_after", None) or POLL_INTERVAL[1]
+                pause = min(pause, give_up - now)
+                if deadline is not None:
+                    pause = min(pause, deadline - now)
+                time.sleep(max(pause, 0.0))
 
     # ----------------------------------------------------------- workflows
 
@@ -347,17 +421,54 @@ def _api_error(response: httpx.Response) -> click.ClickException:
             None,
             None,
         )
-    detail = f"{message}"
-    if field:
-        detail = f"{field}: {detail}"
+    # The message alone, without the field name, is what the local commands
+    # print for the same fault; callers that need the field or code read
+    # them from the error.
+    error: click.ClickException
     if response.status_code in (400, 413, 422):
-        return InvalidInput(detail)
-    if response.status_code == 404:
-        return NotFound(detail)
-    if response.status_code == 409:
-        return Conflict(detail)
-    suffix = f" [{code}]" if code else f" [HTTP {response.status_code}]"
-    return Unavailable(detail + suffix)
+        error = InvalidInput(message)
+    elif response.status_code == 404:
+        error = NotFound(message)
+    elif response.status_code == 409:
+        error = Conflict(message)
+    else:
+        suffix = f" [{code}]" if code else f" [HTTP {response.status_code}]"
+        error = Unavailable(message + suffix)
+    error.http_status = response.status_code  # type: ignore[attr-defined]
+    error.retry_after = _retry_after(response)  # type: ignore[attr-defined]
+    error.api_code = code  # type: ignore[attr-defined]
+    error.api_message = message  # type: ignore[attr-defined]
+    error.api_field = field  # type: ignore[attr-defined]
+    return error
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Return the seconds of a ``Retry-After`` header, capped at ``MAX_RETRY_AFTER``.
+
+    Only the delay-seconds form is read; an HTTP date or a missing or
+    invalid value gives None.
+    """
+    try:
+        seconds = float(response.headers["Retry-After"])
+    except (KeyError, ValueError):
+        return None
+    if not seconds >= 0:
+        return None
+    return min(seconds, MAX_RETRY_AFTER)
+
+
+def in_definition_file(
+    error: click.ClickException, source: str
+) -> click.ClickException:
+    """Word a service's error about the definition read from ``source`` as locally.
+
+    The service parses the definition text without its file name and names
+    the place ``<string>:LINE``; the local commands name the file.
+    """
+    if getattr(error, "api_code", None) != "invalid_definition":
+        return error
+    issues = re.sub(r"^<string>:", f"{source}:", error.message, flags=re.MULTILINE)
+    return InvalidInput(f"invalid definition in {source}:\n{issues}")
 
 
 def _local_time(value: str | None) -> str | None:

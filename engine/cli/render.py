@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from engine import states
 from engine.db.models import ActionExecution, Execution, TaskExecution
+from engine.masking import mask_secrets
 
 STATE_STYLES = {
     states.SUCCESS: "green",
@@ -55,10 +56,12 @@ def execution_document(
                 "until": row.lease_expires.isoformat() if row.lease_expires else None,
             }
             for row in session.scalars(
-                select(ActionExecution).where(
+                select(ActionExecution)
+                .where(
                     ActionExecution.execution_id == execution.id,
                     ActionExecution.state == states.RUNNING,
                 )
+                .order_by(ActionExecution.created_at, ActionExecution.id)
             )
         ]
     return document
@@ -70,7 +73,8 @@ def _base_document(execution: Execution, tasks: Any) -> dict[str, Any]:
         "workflow": execution.workflow_name,
         "state": execution.state,
         "state_info": execution.state_info,
-        "input": execution.input or {},
+        # Masked like the API's documents, so that both modes print the same.
+        "input": mask_secrets(execution.input or {}),
         "output": execution.output or {},
         "tasks": [
             {

@@ -22,8 +22,14 @@ from engine.cli.errors import (
     InvalidInput,
     NotFound,
     TimedOut,
+    Unavailable,
 )
-from engine.cli.remote import Progress, RemoteService
+from engine.cli.remote import (
+    CLOUD_UNAVAILABLE,
+    Progress,
+    RemoteService,
+    in_definition_file,
+)
 from engine.cli.render import dumps, execution_document, print_execution, styled_state
 from engine.cli.settings import OUTPUT_FORMATS, Settings, pass_settings, read_definition
 
@@ -42,6 +48,75 @@ def progress_printer(console: Console) -> Any:
             console.print(line, highlight=False)
 
     return on_event
+
+
+class TreeEvents:
+    """Pass on only the events of one execution and its sub-workflows.
+
+    The engine of a local command also handles other executions of the
+    database, such as those whose action leases expired, and reports their
+    events too. ``execution_id`` is the followed execution; when it is None,
+    the first top-level execution that starts becomes the followed one,
+    which is the execution that ``run`` starts.
+    """
+
+    def __init__(self, listener: Any, execution_id: str | None = None) -> None:
+        self.listener = listener
+        self.execution_id = execution_id
+        #: Per execution id: whether it belongs to the followed tree.
+        self._in_tree: dict[str, bool] = {}
+
+    def __call__(self, event: str, subject: Any) -> None:
+        if event == "execution_started" and self.execution_id is None:
+            if subject.parent_task_id is None:
+                self.execution_id = subject.id
+            return
+        if event.startswith("task_") and self._belongs(subject):
+            self.listener(event, subject)
+
+    def _belongs(self, task: Any) -> bool:
+        if self.execution_id is None:
+            return False
+        if task.execution_id == self.execution_id:
+            return True
+        known = self._in_tree.get(task.execution_id)
+        if known is not None:
+            return known
+        from sqlalchemy.orm import object_session
+
+        from engine.db.models import Execution, TaskExecution
+
+        # The engine's own session, whose transaction may hold rows not yet
+        # committed (a sub-workflow started in it).
+        session = object_session(task)
+        if session is None:
+            return False
+        # Walk up from the task's execution through the parent tasks.
+        chain = []
+        execution = session.get(Execution, task.execution_id)
+        in_tree = False
+        while execution is not None:
+            if execution.id == self.execution_id:
+                in_tree = True
+                break
+            known = self._in_tree.get(execution.id)
+            if known is not None:
+                in_tree = known
+                break
+            chain.append(execution.id)
+            parent_task = (
+                session.get(TaskExecution, execution.parent_task_id)
+                if execution.parent_task_id
+                else None
+            )
+            execution = (
+                session.get(Execution, parent_task.execution_id)
+                if parent_task is not None
+                else None
+            )
+        for member in chain:
+            self._in_tree[member] = in_tree
+        return in_tree
 
 
 @click.command()
@@ -115,6 +190,15 @@ def run(
             if is_file:
                 raise
             raise _no_such_workflow(source, namespace) from None
+        except InvalidInput as error:
+            if is_file:
+                raise in_definition_file(error, source) from None
+            raise
+        except Unavailable as error:
+            if getattr(error, "api_code", None) == CLOUD_UNAVAILABLE:
+                # Without the code suffix of server errors, as locally.
+                raise Unavailable(error.api_message) from None  # type: ignore[attr-defined]
+            raise
         drive_remote(remote, execution_id, output_format, timeout)
         return
     if is_file:
@@ -149,9 +233,25 @@ def run(
         except DefinitionError as error:
             raise InvalidInput(f"invalid definition in {source}:\n{error}") from None
         except StartError as error:
-            raise InvalidInput(str(error)) from None
+            raise start_error(error) from None
 
     drive(settings, output_format, timeout, start)
+
+
+def start_error(error: Exception) -> click.ClickException:
+    """Return the CLI error for a start the engine rejected.
+
+    A cloud missing from clouds.yaml is not found (4), and a cloud whose
+    services cannot be discovered is unavailable (6), as for ``plan`` and
+    ``clouds discover``. Every other rejection is invalid input (2).
+    """
+    from registry.errors import CloudNotFound, DiscoveryError
+
+    if isinstance(error.__cause__, CloudNotFound):
+        return NotFound(str(error))
+    if isinstance(error.__cause__, DiscoveryError):
+        return Unavailable(str(error))
+    return InvalidInput(str(error))
 
 
 def _no_such_workflow(source: str, namespace: str) -> NotFound:
@@ -218,16 +318,20 @@ def drive(
     output_format: str,
     timeout: float | None,
     begin: Any,
+    execution_id: str | None = None,
 ) -> None:
     """Start or continue an execution in this process and run it to its end.
 
-    ``begin`` receives the engine and returns the execution id to follow.
+    ``begin`` receives the engine and returns the execution id to follow;
+    ``execution_id`` is that id when it is known before (resume, rerun).
     Prints progress and the result, then exits with the workflow's status.
     """
     from engine.core import EngineCore
 
     console = Console(stderr=output_format == "json")
-    listener = progress_printer(console) if output_format == "table" else None
+    listener = None
+    if output_format == "table":
+        listener = TreeEvents(progress_printer(console), execution_id)
     core = EngineCore(settings.database(), listener=listener)
     try:
         execution_id = begin(core)
@@ -244,6 +348,10 @@ def drive(
             # Record results that already arrived and end the leases of the
             # actions still running, so a service takes them over at once.
             core.drain(grace=0)
+            if output_format == "json":
+                # -o json prints one document in every case: here the
+                # execution as it is now, still running.
+                click.echo(dumps(_current_document(settings, execution_id)))
             sys.stdout.flush()
             sys.stderr.flush()
             # Exit at once: actions still running in worker threads would
@@ -283,16 +391,33 @@ def drive_remote(
     try:
         remote.wait(execution_id, timeout, progress)
     except TimeoutError:
+        if output_format == "json":
+            # -o json prints one document in every case: here the execution
+            # as it is now, still running.
+            document = remote.following(
+                execution_id, None, lambda: remote.execution_document(execution_id)
+            )
+            click.echo(dumps(document))
         raise TimedOut(
             f"execution {execution_id} did not finish within {timeout} s; it goes "
             "on in the service and 'levante executions show' follows it"
         ) from None
-    document = remote.execution_document(execution_id)
+    document = remote.following(
+        execution_id, None, lambda: remote.execution_document(execution_id)
+    )
     if output_format == "json":
         click.echo(dumps(document))
     else:
         print_execution(Console(), document)
     sys.exit(exit_status(document["state"]))
+
+
+def _current_document(settings: Settings, execution_id: str) -> dict[str, Any]:
+    from engine.db.models import Execution
+
+    with settings.database().sessions() as session:
+        execution = session.get(Execution, execution_id)
+        return execution_document(session, execution)
 
 
 def exit_status(state: str) -> int:

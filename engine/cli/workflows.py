@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from engine.cli.errors import Conflict, InvalidInput, NotFound
+from engine.cli.remote import in_definition_file
 from engine.cli.render import dumps
 from engine.cli.settings import OUTPUT_FORMATS, Settings, pass_settings, read_definition
 
@@ -28,7 +29,16 @@ def _store(settings: Settings, files: tuple[str, ...], namespace: str, update: b
     remote = settings.remote()
     if remote is not None:
         for file in files:
-            for item in remote.store_workflows(read_definition(file), namespace, update):
+            text = read_definition(file)
+            try:
+                items = remote.store_workflows(text, namespace, update)
+            except InvalidInput as error:
+                raise in_definition_file(error, file) from None
+            except Conflict as error:
+                raise Conflict(f"{file}: {error.message}") from None
+            except NotFound as error:
+                raise NotFound(f"{file}: {error.message}") from None
+            for item in items:
                 stored.append(SimpleNamespace(name=item["name"], namespace=item["namespace"]))
         _print_stored(stored, update)
         return
@@ -122,7 +132,10 @@ def workflows_show(settings: Settings, name: str, namespace: str) -> None:
 
     remote = settings.remote()
     if remote is not None:
-        text = remote.workflow(name, namespace)["definition"]
+        try:
+            text = remote.workflow(name, namespace)["definition"]
+        except NotFound:
+            raise _workflow_not_found(name, namespace) from None
     else:
         with settings.database().sessions() as session:
             try:
@@ -143,7 +156,10 @@ def workflows_delete(settings: Settings, names: tuple[str, ...], namespace: str)
     remote = settings.remote()
     if remote is not None:
         for name in names:
-            remote.delete_workflow(name, namespace)
+            try:
+                remote.delete_workflow(name, namespace)
+            except NotFound:
+                raise _workflow_not_found(name, namespace) from None
             click.echo(f"Deleted workflow {name}")
         return
     with settings.database().transaction() as session:
@@ -154,3 +170,11 @@ def workflows_delete(settings: Settings, names: tuple[str, ...], namespace: str)
                 raise NotFound(str(error)) from None
     for name in names:
         click.echo(f"Deleted workflow {name}")
+
+
+def _workflow_not_found(name: str, namespace: str) -> NotFound:
+    """Return the error the local commands raise for a missing stored workflow."""
+    return NotFound(
+        f"Workflow {name} not found in namespace {namespace!r}; "
+        "'levante workflows list' shows the stored ones"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -331,9 +332,34 @@ def test_start_unknown_cloud_names_field(
     response = client.post(
         "/v2/executions", json={"definition": FAILING, "cloud": "nowhere"}
     )
-    assert response.status_code == 400
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
     assert response.json()["field"] == "cloud"
     assert "nowhere" in response.json()["message"]
+
+
+def test_start_on_unreachable_cloud_is_503(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    isolate_cloud_config(monkeypatch, tmp_path)
+    # Nothing listens on port 9, so discovering the cloud's services fails.
+    auth = {
+        "auth_url": "http://127.0.0.1:9/v3",
+        "username": "ops",
+        "password": "unused",
+        "project_name": "ops",
+        "user_domain_name": "Default",
+        "project_domain_name": "Default",
+    }
+    clouds = tmp_path / "clouds.yaml"
+    clouds.write_text(json.dumps({"clouds": {"down": {"auth": auth}}}))
+    response = client.post(
+        "/v2/executions", json={"definition": FAILING, "cloud": "down"}
+    )
+    assert response.status_code == 503
+    assert response.json()["code"] == "cloud_unavailable"
+    assert response.json()["field"] == "cloud"
+    assert "Cannot use cloud 'down'" in response.json()["message"]
 
 
 def test_start_with_chosen_id_is_idempotent(client: TestClient) -> None:
@@ -370,3 +396,20 @@ def test_start_with_invalid_id_is_422(client: TestClient) -> None:
     response = client.post("/v2/executions", json=body)
     assert response.status_code == 422
     assert response.json()["field"] == "id"
+
+
+def test_execution_lists_resolutions_and_leases(
+    client: TestClient, finish: Callable[[str], None]
+) -> None:
+    started = start(client, definition=GREETING, input={"name": "ops"})
+    # The result of the started action is recorded only by finish().
+    assert [lease["task"] for lease in started["leases"]] == ["say"]
+    assert started["leases"][0]["action"] == "std.echo"
+    assert started["leases"][0]["held_by"]
+    assert started["leases"][0]["until"].endswith("Z")
+    finish(started["id"])
+    shown = client.get(f"/v2/executions/{started['id']}").json()
+    listed = client.get("/v2/executions").json()["executions"]
+    assert shown["resolutions"] == {}
+    assert shown["leases"] == []
+    assert listed[0]["leases"] == []

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 from starlette.exceptions import StarletteDeprecationWarning
 
+import engine.cli.remote
 import engine.cli.settings
 import plugins.std
 from engine.api import ApiConfig, create_app
@@ -463,6 +466,263 @@ def test_stored_workflow_falls_back_like_local(service: None, tmp_path: Path) ->
     local_result = local(tmp_path, *args)
     assert remote_result.exit_code == 0, remote_result.output
     assert local_result.exit_code == 0, local_result.output
+    assert without_ids(json.loads(remote_result.stdout)) == without_ids(
+        json.loads(local_result.stdout)
+    )
+
+
+def both(tmp_path: Path, *args: str) -> tuple[Result, Result]:
+    """Run one command against the service and against a local database."""
+    return remote(*args), local(tmp_path, *args)
+
+
+def test_id_with_slash_not_found_in_both_modes(service: None, tmp_path: Path) -> None:
+    path = write(tmp_path, "noop.yaml", NOOP)
+    remote_id = json.loads(remote("run", path, "-o", "json", "--timeout", "30").stdout)["id"]
+    local(tmp_path, "run", path)
+    for command, argument in (
+        ("show", f"{remote_id}/tasks"),
+        ("report", f"{remote_id}/report"),
+        ("cancel", f"{remote_id}/rerun"),
+        ("pause", "../executions"),
+        ("resume", f"{remote_id}?x=1"),
+    ):
+        remote_result, local_result = both(tmp_path, "executions", command, argument)
+        assert remote_result.exit_code == 4, remote_result.output
+        assert local_result.exit_code == 4, local_result.output
+        assert remote_result.output == local_result.output
+        assert "execution ids contain only hex digits and '-'" in remote_result.output
+
+
+def test_upper_case_id_found_in_both_modes(
+    service: None, tmp_path: Path, fixed_ids: Any
+) -> None:
+    path = write(tmp_path, "noop.yaml", NOOP)
+    run_noops(remote, path, 1)
+    fixed_ids.restart()
+    run_noops(partial(local, tmp_path), path, 1)
+    for argument in ("FEED", fixed_ids.ids[0].upper()):
+        remote_result, local_result = both(
+            tmp_path, "executions", "show", argument, "-o", "json"
+        )
+        assert remote_result.exit_code == 0, remote_result.output
+        assert local_result.exit_code == 0, local_result.output
+        assert json.loads(remote_result.stdout)["id"] == fixed_ids.ids[0]
+        assert without_ids(json.loads(remote_result.stdout)) == without_ids(
+            json.loads(local_result.stdout)
+        )
+
+
+def test_show_json_matches_local(service: None, tmp_path: Path) -> None:
+    path = write(tmp_path, "greet.yaml", GREETING)
+    args = ("-i", "name=ops", "-o", "json")
+    remote_id = json.loads(remote("run", path, *args, "--timeout", "30").stdout)["id"]
+    local_id = json.loads(local(tmp_path, "run", path, *args).stdout)["id"]
+    remote_shown = json.loads(remote("executions", "show", remote_id, "-o", "json").stdout)
+    local_shown = json.loads(
+        local(tmp_path, "executions", "show", local_id, "-o", "json").stdout
+    )
+    assert {"cloud", "resolutions", "leases"} <= set(remote_shown)
+    assert without_ids(remote_shown) == without_ids(local_shown)
+
+
+def test_service_lists_running_action_leases(service: None, tmp_path: Path) -> None:
+    path = write(tmp_path, "slow.yaml", SLOW)
+    timed_out = remote("run", path, "--timeout", "0.5")
+    assert timed_out.exit_code == 7, timed_out.output
+    listed = json.loads(remote("executions", "list", "-o", "json").stdout)
+    shown = json.loads(remote("executions", "show", listed[0]["id"], "-o", "json").stdout)
+    assert [lease["task"] for lease in shown["leases"]] == ["wait"]
+    assert shown["leases"][0]["action"] == "std.echo"
+    assert shown["leases"][0]["held_by"]
+    assert not shown["leases"][0]["until"].endswith(("Z", "+00:00"))
+
+
+BAD_YAML = """\
+version: '2.0'
+greet:
+  tasks:
+    say:
+      action: std.noop
+    - broken
+"""
+
+
+def test_error_messages_match_local(service: None, tmp_path: Path) -> None:
+    greeting = write(tmp_path, "greet.yaml", GREETING)
+    bad = write(tmp_path, "badyaml.yaml", BAD_YAML)
+    cases = [
+        (("run", greeting, "-i", "nme=x"), 2),
+        (("run", greeting, "-i", "name=x", "-w", "nope"), 2),
+        (("run", bad), 2),
+        (("workflows", "create", bad), 2),
+        (("workflows", "show", "nope"), 4),
+        (("workflows", "delete", "nope"), 4),
+    ]
+    for args, status in cases:
+        remote_result, local_result = both(tmp_path, *args)
+        assert remote_result.exit_code == status, (args, remote_result.output)
+        assert local_result.exit_code == status, (args, local_result.output)
+        assert remote_result.output == local_result.output, args
+
+
+def test_conflict_message_matches_local(service: None, tmp_path: Path) -> None:
+    greeting = write(tmp_path, "greet.yaml", GREETING)
+    args = ("run", greeting, "-i", "name=x", "-o", "json")
+    remote_id = json.loads(remote(*args, "--timeout", "30").stdout)["id"]
+    local_id = json.loads(local(tmp_path, *args).stdout)["id"]
+    remote_result = remote("executions", "cancel", remote_id)
+    local_result = local(tmp_path, "executions", "cancel", local_id)
+    assert remote_result.exit_code == 5, remote_result.output
+    assert local_result.exit_code == 5, local_result.output
+    assert remote_result.output.replace(remote_id, "ID") == local_result.output.replace(
+        local_id, "ID"
+    )
+    assert "state:" not in remote_result.output
+    created = both(tmp_path, "workflows", "create", greeting)
+    assert [result.exit_code for result in created] == [0, 0]
+    remote_result, local_result = both(tmp_path, "workflows", "create", greeting)
+    assert remote_result.exit_code == 5, remote_result.output
+    assert remote_result.output == local_result.output
+
+
+def test_cloud_errors_exit_like_plan(
+    service: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nothing listens on port 9, so discovering the "down" cloud fails.
+    clouds = {
+        "clouds": {
+            "down": {
+                "auth": {
+                    "auth_url": "http://127.0.0.1:9/v3",
+                    "username": "ops",
+                    "password": "unused",
+                    "project_name": "ops",
+                    "user_domain_name": "Default",
+                    "project_domain_name": "Default",
+                },
+                "region_name": "RegionOne",
+            }
+        }
+    }
+    # Only this file configures clouds: no OS_* variable, no clouds.yaml of HOME.
+    for name in list(os.environ):
+        if name.startswith("OS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    clouds_file = tmp_path / "clouds.yaml"
+    clouds_file.write_text(json.dumps(clouds))
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(clouds_file))
+    path = write(tmp_path, "noop.yaml", NOOP)
+    for cloud, status in (("nope", 4), ("down", 6)):
+        remote_result, local_result = both(
+            tmp_path, "run", path, "--cloud", cloud, "--timeout", "30"
+        )
+        assert remote_result.exit_code == status, remote_result.output
+        assert local_result.exit_code == status, local_result.output
+        assert remote_result.output == local_result.output
+        assert f"Cannot use cloud {cloud!r}" in remote_result.output
+
+
+def flaky_client(
+    monkeypatch: pytest.MonkeyPatch, failures: int, retry_after: str = "0"
+) -> list[str]:
+    """Make the next ``failures`` reads of one execution answer 503.
+
+    Returns the paths that got a 503, in order.
+    """
+    failed: list[str] = []
+    open_client = engine.cli.settings.open_client
+
+    def open_flaky(url: str, token: str | None) -> Any:
+        client = open_client(url, token)
+        send = client.request
+
+        def request(method: str, path: str, **kwargs: Any) -> httpx.Response:
+            parts = path.strip("/").split("/")
+            if method == "GET" and len(parts) == 3 and len(failed) < failures:
+                failed.append(path)
+                body = {
+                    "code": "database_unavailable",
+                    "field": None,
+                    "message": "The database is unreachable; retry the request "
+                    "in 5 seconds",
+                }
+                return httpx.Response(
+                    503,
+                    json=body,
+                    headers={"Retry-After": retry_after},
+                    request=httpx.Request(method, URL + path),
+                )
+            return send(method, path, **kwargs)
+
+        client.request = request
+        return client
+
+    monkeypatch.setattr(engine.cli.settings, "open_client", open_flaky)
+    return failed
+
+
+def test_run_follows_through_503(
+    service: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failed = flaky_client(monkeypatch, failures=3)
+    path = write(tmp_path, "greet.yaml", GREETING)
+    result = remote("run", path, "-i", "name=ops", "--timeout", "30")
+    assert len(failed) == 3
+    assert result.exit_code == 0, result.output
+    assert "ok say SUCCESS" in result.output
+
+
+def test_run_gives_up_after_long_outage(
+    service: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine.cli.remote, "OUTAGE_PATIENCE", 0.3)
+    flaky_client(monkeypatch, failures=1000, retry_after="0.05")
+    path = write(tmp_path, "greet.yaml", GREETING)
+    result = remote("run", path, "-i", "name=ops", "-o", "json")
+    listed = json.loads(remote("executions", "list", "-o", "json").stdout)
+    assert result.exit_code == 6, result.output
+    assert f"stopped following execution {listed[0]['id']}" in result.output
+    assert "answered 503" in result.output
+
+
+def test_outage_ends_at_timeout(
+    service: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flaky_client(monkeypatch, failures=1000, retry_after="0.05")
+    path = write(tmp_path, "greet.yaml", GREETING)
+    result = remote("run", path, "-i", "name=ops", "--timeout", "0.3")
+    assert result.exit_code == 7, result.output
+    assert "did not finish within 0.3 s" in result.output
+
+
+def test_timeout_json_prints_running_document(service: None, tmp_path: Path) -> None:
+    result = remote(
+        "run", write(tmp_path, "slow.yaml", SLOW), "--timeout", "0.3", "-o", "json"
+    )
+    assert result.exit_code == 7, result.output
+    document = json.loads(result.stdout)
+    assert document["state"] == "RUNNING"
+    assert document["workflow"] == "slow"
+    assert "did not finish within 0.3 s" in result.stderr
+
+
+def test_run_json_masks_secret_input_like_local(service: None, tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "secrets.yaml",
+        "version: '2.0'\nsecrets:\n  input:\n    - api_key\n    - db_password\n"
+        "  tasks:\n    t:\n      action: std.noop\n",
+    )
+    args = ("run", path, "-i", "api_key=abc", "-i", "db_password=pw", "-o", "json")
+    remote_result, local_result = both(tmp_path, *args)
+    assert remote_result.exit_code == 0, remote_result.output
+    assert json.loads(local_result.stdout)["input"] == {
+        "api_key": "***",
+        "db_password": "***",
+    }
     assert without_ids(json.loads(remote_result.stdout)) == without_ids(
         json.loads(local_result.stdout)
     )
