@@ -337,7 +337,17 @@ def rerun_task(
 ) -> Execution:
     """Run a failed task again; the execution continues from there."""
     with core.db.sessions() as session:
-        load_execution(session, execution_id, project)
+        execution = load_execution(session, execution_id, project)
+        definition = core.definition(execution.checksum, execution.definition)
+        spec = definition.workflows.get(execution.workflow_name)
+    if spec is not None and body.task_name not in spec.tasks:
+        raise ApiError(
+            400,
+            "invalid_input",
+            f"Workflow {spec.name} has no task {body.task_name!r}; its tasks: "
+            f"{', '.join(spec.tasks)}",
+            "task_name",
+        )
     try:
         core.rerun(
             execution_id,

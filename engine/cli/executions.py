@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from engine.cli.arguments import load_mapping
 from engine.cli.errors import (
     SHOWN_MATCHES,
     Conflict,
+    InvalidInput,
     ambiguous_execution_prefix,
     execution_id_prefix,
     execution_not_found,
@@ -44,9 +46,11 @@ EXECUTION_STATES = (
 )
 
 #: Narrowest widths of the columns that shrink in ``executions list``: the
-#: workflow name folds, and the creation time wraps after its date.
+#: workflow name wraps (see ``wrap_name``), and the creation time wraps
+#: after its date.
 _MIN_WORKFLOW_WIDTH = len("workflow")
 _MIN_CREATED_WIDTH = len("2026-01-01")
+_FULL_CREATED_WIDTH = len("2026-01-01 00:00:00")
 
 
 def _state_option(
@@ -130,19 +134,60 @@ def _print_executions(console: Console, documents: list[dict[str, Any]]) -> None
                 )
             console.print()
         return
+    # The creation time takes one line (19 characters) or wraps after its
+    # date (10), so the workflow column gets the rest of the width.
+    free = console.width - sum(fixed) - 2 * 4
+    longest = max([len(headers[1])] + [len(row[1]) for row in rows])
+    if free >= longest + _FULL_CREATED_WIDTH:
+        workflow_width, created_width = longest, _FULL_CREATED_WIDTH
+    else:
+        workflow_width, created_width = free - _MIN_CREATED_WIDTH, _MIN_CREATED_WIDTH
     table = Table(
         show_header=True, header_style="bold", box=None, padding=(0, 1), pad_edge=False
     )
     table.add_column("id", no_wrap=True, min_width=fixed[0])
-    table.add_column("workflow", overflow="fold", min_width=_MIN_WORKFLOW_WIDTH)
+    table.add_column("workflow", overflow="fold", width=workflow_width)
     table.add_column("state", no_wrap=True, min_width=fixed[1])
-    table.add_column("created (UTC)", min_width=_MIN_CREATED_WIDTH)
+    table.add_column("created (UTC)", width=created_width)
     table.add_column("duration", no_wrap=True, min_width=fixed[2])
     for execution_id, workflow, state, created_text, duration in rows:
         table.add_row(
-            execution_id, escape(workflow), styled_state(state), created_text, duration
+            execution_id,
+            escape(wrap_name(workflow, workflow_width)),
+            styled_state(state),
+            created_text,
+            duration,
         )
     console.print(table)
+
+
+#: Characters after which a workflow name may break across lines.
+_NAME_BREAKS = re.compile(r"(?<=[_.\-/:])")
+
+
+def wrap_name(name: str, width: int) -> str:
+    """Break a name into lines of at most ``width`` characters.
+
+    Lines end after a ``_``, ``.``, ``-``, ``/`` or ``:``, so that the words
+    of ``health_check_report`` stay whole. Only a part longer than
+    ``width`` between two such characters is cut inside.
+    """
+    lines: list[str] = []
+    line = ""
+    for part in _NAME_BREAKS.split(name):
+        while len(part) > width:
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(part[:width])
+            part = part[width:]
+        if len(line) + len(part) > width:
+            lines.append(line)
+            line = ""
+        line += part
+    if line or not lines:
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _local_executions(
@@ -385,6 +430,8 @@ def executions_rerun(
         )
         return
 
+    _check_task_name(settings, execution_id, task_name)
+
     def rerun(core: Any) -> None:
         core.rerun(execution_id, task_name, reset=reset, env=env, re_resolve=re_resolve)
 
@@ -398,6 +445,24 @@ def executions_rerun(
         return execution_id
 
     drive(settings, output_format, timeout, begin, execution_id)
+
+
+def _check_task_name(settings: Settings, execution_id: str, task_name: str) -> None:
+    """Reject a task name that the execution's workflow does not define.
+
+    The service makes the same check, with the same message.
+    """
+    from engine.spec.parser import parse
+
+    with settings.database().sessions() as session:
+        execution = session.get(Execution, execution_id)
+        text, workflow_name = execution.definition, execution.workflow_name
+    spec = parse(text).workflows.get(workflow_name)
+    if spec is not None and task_name not in spec.tasks:
+        raise InvalidInput(
+            f"Workflow {spec.name} has no task {task_name!r}; its tasks: "
+            f"{', '.join(spec.tasks)}"
+        )
 
 
 def _checked(call: Any) -> None:

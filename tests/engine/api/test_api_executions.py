@@ -240,6 +240,22 @@ def test_rerun_of_task_that_never_ran_is_409(
     assert response.json()["field"] == "task_name"
 
 
+def test_rerun_of_unknown_task_is_400(
+    client: TestClient, finish: Callable[[str], None]
+) -> None:
+    started = start(client, definition=FAILING)
+    finish(started["id"])
+    response = client.post(
+        f"/v2/executions/{started['id']}/rerun", json={"task_name": "nosuch"}
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_input"
+    assert response.json()["field"] == "task_name"
+    assert response.json()["message"] == (
+        "Workflow broken has no task 'nosuch'; its tasks: boom, after"
+    )
+
+
 def test_list_filters(client: TestClient, finish: Callable[[str], None]) -> None:
     good = start(client, definition=GREETING, input={"name": "a"})
     bad = start(client, definition=FAILING)

@@ -726,3 +726,16 @@ def test_run_json_masks_secret_input_like_local(service: None, tmp_path: Path) -
     assert without_ids(json.loads(remote_result.stdout)) == without_ids(
         json.loads(local_result.stdout)
     )
+
+
+def test_rerun_unknown_task_lists_tasks(service: None, tmp_path: Path) -> None:
+    path = write(tmp_path, "nested.yaml", NESTED_FAILURE)
+    args = ("run", path, "-w", "outer", "-o", "json")
+    remote_id = json.loads(remote(*args, "--timeout", "30").stdout)["id"]
+    local_id = json.loads(local(tmp_path, *args).stdout)["id"]
+    remote_result = remote("executions", "rerun", remote_id, "--task", "nosuch")
+    local_result = local(tmp_path, "executions", "rerun", local_id, "--task", "nosuch")
+    assert remote_result.exit_code == 2, remote_result.output
+    assert local_result.exit_code == 2, local_result.output
+    assert remote_result.output == local_result.output
+    assert "Workflow outer has no task 'nosuch'; its tasks: call" in remote_result.output
