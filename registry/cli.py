@@ -58,15 +58,25 @@ class CloudError(click.ClickException):
     exit_code = _UNAVAILABLE
 
 
+class DatabaseError(click.ClickException):
+    """The database has a schema this Levante cannot upgrade (exit status 6)."""
+
+    exit_code = _UNAVAILABLE
+
+
 def _registry(ctx: click.Context) -> Registry:
     """Return the registry of this command line, built once per invocation."""
     root = ctx.find_root()
     meta_key = "levante.registry"
     if meta_key not in root.meta:
+        from engine.db.schema import SchemaMismatch
         from engine.db.setup import default_url, normalize_url
 
         db_url = getattr(root.obj, "db_url", None) or default_url()
-        root.meta[meta_key] = Registry.from_installed(normalize_url(db_url))
+        try:
+            root.meta[meta_key] = Registry.from_installed(normalize_url(db_url))
+        except SchemaMismatch as error:
+            raise DatabaseError(str(error)) from None
     registry: Registry = root.meta[meta_key]
     return registry
 

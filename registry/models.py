@@ -14,15 +14,32 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    MetaData,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+#: Constraint and index names of the registry and the engine tables. The
+#: migrations need names to drop or change a constraint, on SQLite too.
+#: Primary, unique and foreign keys get the names PostgreSQL gives unnamed
+#: ones, and indexes keep SQLAlchemy's default names, so databases made by
+#: ``create_all`` before the migrations existed have the same names as
+#: databases the migrations create.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "%(table_name)s_%(column_0_N_name)s_key",
+    "ck": "%(table_name)s_%(constraint_name)s_check",
+    "fk": "%(table_name)s_%(column_0_N_name)s_fkey",
+    "pk": "%(table_name)s_pkey",
+}
+
 
 class RegistryBase(DeclarativeBase):
     """Declarative base of the registry tables."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class PluginRecord(RegistryBase):

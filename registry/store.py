@@ -83,8 +83,23 @@ class CatalogStore:
     """Registry tables in one database, with the queries the API and CLI use."""
 
     def __init__(self, engine: Engine) -> None:
+        """Open the store, creating or upgrading the schema of a database.
+
+        Raises:
+            SchemaMismatch: the database cannot be upgraded, see
+                ``engine.db.schema.upgrade_schema``.
+        """
         self.engine = engine
-        RegistryBase.metadata.create_all(engine)
+        if _in_memory(engine):
+            # A store in memory is a cache of one process, never upgraded, so
+            # it gets only the registry tables and no migration history.
+            RegistryBase.metadata.create_all(engine)
+        else:
+            # The registry tables share the engine's migrations, because
+            # both may live in one database.
+            from engine.db.schema import upgrade_schema
+
+            upgrade_schema(engine)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
@@ -99,7 +114,9 @@ class CatalogStore:
                 connect_args={"check_same_thread": False},
             )
             return cls(engine)
-        return cls(create_engine(str(db_url_or_engine)))
+        from engine.db.setup import create_database_engine, normalize_url
+
+        return cls(create_database_engine(normalize_url(str(db_url_or_engine))))
 
     def sync(self, catalog: PluginCatalog, *, now: datetime | None = None) -> None:
         """Replace the stored plugins and actions with those of ``catalog``."""
@@ -310,6 +327,10 @@ def _close(name: str, names: Any) -> list[str]:
     import difflib
 
     return difflib.get_close_matches(name, list(names), n=3, cutoff=0.7)
+
+
+def _in_memory(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
 
 
 def _aware(moment: datetime) -> datetime:

@@ -5,6 +5,7 @@ The engine's own commands live in ``engine.cli.main``, the process roles
 ``actions``, ``clouds``, ``registry`` and ``plan`` to the same group.
 """
 
+from engine.cli.database import database_group
 from engine.cli.main import main
 from engine.cli.roles import engine_command, executor_command
 from registry.cli import actions, clouds, plan, registry_group
@@ -15,5 +16,6 @@ main.add_command(registry_group)
 main.add_command(plan)
 main.add_command(engine_command)
 main.add_command(executor_command)
+main.add_command(database_group)
 
 __all__ = ["main"]

@@ -14,8 +14,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String, Text
+from sqlalchemy import JSON, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from registry.models import NAMING_CONVENTION
 
 
 def utcnow() -> datetime:
@@ -27,6 +29,7 @@ def new_id() -> str:
 
 
 class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {dict[str, Any]: JSON(none_as_null=True), Any: JSON()}
 
 

@@ -8,12 +8,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, inspect
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine as SqlEngine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from engine.db.models import Base
+from engine.db.schema import SchemaMismatch, upgrade_schema
+
+__all__ = [
+    "DB_URL_ENV",
+    "Database",
+    "SchemaMismatch",
+    "create_database_engine",
+    "default_url",
+    "normalize_url",
+]
 
 #: Environment variable that selects the database when ``--db`` is not given.
 DB_URL_ENV = "LEVANTE_DB_URL"
@@ -67,59 +76,49 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-class SchemaMismatch(RuntimeError):
-    """The database was created by a Levante whose tables differ from this one."""
-
-
-def check_schema(engine: SqlEngine, url: str) -> None:
-    """Raise SchemaMismatch when an existing table lacks columns this code uses.
-
-    ``create_all`` creates missing tables but never changes existing ones.
-    """
-    # NOTE: there are no schema migrations yet; an old database must be moved
-    # away. Alembic migrations are planned before the first release.
-    inspector = inspect(engine)
-    problems = []
-    for table in Base.metadata.sorted_tables:
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        missing = [column.name for column in table.columns if column.name not in present]
-        if missing:
-            problems.append(f"{table.name} lacks {', '.join(missing)}")
-    if problems:
-        raise SchemaMismatch(
-            f"The database {engine.url.render_as_string(hide_password=True)} was "
-            f"created by another version of Levante ({'; '.join(problems)}). Use a "
-            "new database file (--db or LEVANTE_DB_URL), or move this one away."
-        )
+def create_database_engine(url: str) -> SqlEngine:
+    """Create the SQLAlchemy engine for a URL given by ``normalize_url``."""
+    kwargs: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"check_same_thread": False}
+        if url in ("sqlite://", "sqlite:///:memory:"):
+            # One shared connection, or every thread would see its own
+            # empty in-memory database.
+            kwargs["poolclass"] = StaticPool
+    if not url.startswith("sqlite"):
+        # Check a pooled connection before use: after a database restart
+        # or pg_terminate_backend, pooled connections are dead.
+        kwargs["pool_pre_ping"] = True
+    # Statement parameters carry workflow input and action results, which
+    # may hold secrets, so they stay out of SQLAlchemy's error messages.
+    kwargs["hide_parameters"] = True
+    engine = create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
 
 
 class Database:
-    """A SQLAlchemy engine plus session factory for one database URL."""
+    """A SQLAlchemy engine plus session factory for one database URL.
+
+    With ``create`` (the default), opening the database creates its tables or
+    upgrades them to the newest migration (see ``engine.db.schema``), and
+    raises SchemaMismatch for a database that cannot be upgraded. With
+    ``create=False`` the schema is neither checked nor changed.
+    """
 
     def __init__(self, url: str | None = None, *, create: bool = True) -> None:
         self.url = normalize_url(url or default_url())
-        kwargs: dict[str, Any] = {}
-        if self.url.startswith("sqlite"):
-            kwargs["connect_args"] = {"check_same_thread": False}
-            if self.url in ("sqlite://", "sqlite:///:memory:"):
-                # One shared connection, or every thread would see its own
-                # empty in-memory database.
-                kwargs["poolclass"] = StaticPool
-        if not self.url.startswith("sqlite"):
-            # Check a pooled connection before use: after a database restart
-            # or pg_terminate_backend, pooled connections are dead.
-            kwargs["pool_pre_ping"] = True
-        # Statement parameters carry workflow input and action results, which
-        # may hold secrets, so they stay out of SQLAlchemy's error messages.
-        kwargs["hide_parameters"] = True
-        self.engine: SqlEngine = create_engine(self.url, **kwargs)
-        if self.url.startswith("sqlite"):
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine, "begin", _sqlite_begin)
+        self.engine: SqlEngine = create_database_engine(self.url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         if create:
-            Base.metadata.create_all(self.engine)
-            check_schema(self.engine, self.url)
+            try:
+                upgrade_schema(self.engine)
+            except BaseException:
+                # The caller never gets this engine, so close its connections now.
+                self.engine.dispose()
+                raise
 
     @property
     def is_sqlite(self) -> bool:
