@@ -49,11 +49,12 @@ REQUEST_TIMEOUT = 60.0
 #: Seconds between two polls of a running execution: first, then at most.
 POLL_INTERVAL = (0.1, 1.0)
 
-#: Seconds of answers with status 503 after which following an execution
-#: stops, when no --timeout ends it first.
+#: Seconds of 503 responses after which following an execution stops,
+#: unless --timeout ends it first.
 OUTAGE_PATIENCE = 300.0
 
-#: Longest wait between two requests that a ``Retry-After`` header may ask for.
+#: Maximum wait, in seconds, between two requests that a ``Retry-After``
+#: header may request.
 MAX_RETRY_AFTER = 30.0
 
 HTTP_SERVICE_UNAVAILABLE = 503
@@ -277,9 +278,9 @@ class RemoteService:
     def following(
         self, execution_id: str, deadline: float | None, call: Callable[[], T]
     ) -> T:
-        """Make a request of following ``execution_id``, retrying while it gets 503.
+        """Call ``call`` while following ``execution_id``, retrying on status 503.
 
-        The service answers 503 while its database is unreachable, and the
+        The service returns 503 while its database is unreachable, and the
         execution goes on once the database is back. Each retry waits the
         response's ``Retry-After`` seconds. The retries stop at ``deadline``
         (a ``time.monotonic()`` value, raising TimeoutError) or after
@@ -421,9 +422,9 @@ def _api_error(response: httpx.Response) -> click.ClickException:
             None,
             None,
         )
-    # The message alone, without the field name, is what the local commands
-    # print for the same fault; callers that need the field or code read
-    # them from the error.
+    # The local commands print the message alone for the same fault, so the
+    # field name is left out. Callers that need the field or code read them
+    # from the error's attributes.
     error: click.ClickException
     if response.status_code in (400, 413, 422):
         error = InvalidInput(message)

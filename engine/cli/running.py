@@ -55,9 +55,9 @@ class TreeEvents:
 
     The engine of a local command also handles other executions of the
     database, such as those whose action leases expired, and reports their
-    events too. ``execution_id`` is the followed execution; when it is None,
+    events too. ``execution_id`` is the followed execution. When it is None,
     the first top-level execution that starts becomes the followed one,
-    which is the execution that ``run`` starts.
+    because that is the execution that ``run`` starts.
     """
 
     def __init__(self, listener: Any, execution_id: str | None = None) -> None:
@@ -393,11 +393,13 @@ def drive_remote(
     except TimeoutError:
         if output_format == "json":
             # -o json prints one document in every case: here the execution
-            # as it is now, still running.
-            document = remote.following(
-                execution_id, None, lambda: remote.execution_document(execution_id)
-            )
-            click.echo(dumps(document))
+            # as it is now, still running. It is read once, without retries,
+            # so that the command ends at --timeout; during an outage of the
+            # service only the timeout error is printed.
+            try:
+                click.echo(dumps(remote.execution_document(execution_id)))
+            except Unavailable:
+                pass
         raise TimedOut(
             f"execution {execution_id} did not finish within {timeout} s; it goes "
             "on in the service and 'levante executions show' follows it"

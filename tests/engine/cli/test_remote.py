@@ -739,3 +739,14 @@ def test_rerun_unknown_task_lists_tasks(service: None, tmp_path: Path) -> None:
     assert local_result.exit_code == 2, local_result.output
     assert remote_result.output == local_result.output
     assert "Workflow outer has no task 'nosuch'; its tasks: call" in remote_result.output
+
+
+def test_outage_at_timeout_still_exits_seven(
+    service: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flaky_client(monkeypatch, failures=1000, retry_after="0.05")
+    path = write(tmp_path, "greet.yaml", GREETING)
+    result = remote("run", path, "-i", "name=ops", "--timeout", "0.3", "-o", "json")
+    assert result.exit_code == 7, result.output
+    assert result.stdout == ""
+    assert "did not finish within 0.3 s" in result.stderr
