@@ -253,7 +253,9 @@ def run_suite(options: Options, console: Console | None = None) -> dict[str, Any
         console = Console() if sys.stdout.isatty() else Console(width=150)
     check_options(options)
     scenarios = select_scenarios(options)
-    if options.plot and importlib.util.find_spec("matplotlib") is None:
+    # Only the growth sizes give a plot; a tiny run draws none.
+    draws_plot = options.plot and options.growth and not options.tiny
+    if draws_plot and importlib.util.find_spec("matplotlib") is None:
         # Checked before the runs, so a long suite does not end in an
         # ImportError after the measurements.
         raise BenchError(

@@ -70,9 +70,7 @@ def test_levante_command_names_database() -> None:
     assert command[command.index("--database") + 1] == "postgresql"
 
 
-def test_plot_without_matplotlib_exits_2(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def hide_matplotlib(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib.util
 
     real_find_spec = importlib.util.find_spec
@@ -81,6 +79,23 @@ def test_plot_without_matplotlib_exits_2(
         return None if name == "matplotlib" else real_find_spec(name, *args)
 
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+
+
+def test_tiny_run_needs_no_matplotlib(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hide_matplotlib(monkeypatch)
+    result = CliRunner().invoke(
+        main,
+        ["--tiny", "--only", "chain-*", "--repeat", "1", "--results-dir", str(tmp_path)],
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_plot_without_matplotlib_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hide_matplotlib(monkeypatch)
     result = CliRunner().invoke(
         main, ["--only", "chain-100", "--results-dir", str(tmp_path), "--plot"]
     )

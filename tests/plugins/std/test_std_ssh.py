@@ -100,12 +100,14 @@ def reply(channel: paramiko.Channel, answer: tuple[bytes, bytes, int]) -> None:
     stdout, stderr, status = answer
     # paramiko sends the exec reply after check_channel_exec_request returns;
     # a channel closed before that reply makes the client see "Channel closed".
-    time.sleep(0.05)
+    # The pause gives the transport thread time to send it, and the channel is
+    # left for the client to close, so a slow transport thread cannot make
+    # the close overtake the reply on a loaded machine.
+    time.sleep(0.2)
     try:
         channel.sendall(stdout)
         channel.sendall_stderr(stderr)
         channel.send_exit_status(status)
-        channel.close()
     except (OSError, EOFError, paramiko.SSHException):
         pass  # the client closed the channel, as the output limit does
 
