@@ -50,7 +50,7 @@ def fit_line(sizes: Sequence[int], seconds: Sequence[float]) -> LinearFit:
     )
     mean = statistics.fmean(seconds)
     residual = sum(
-        (value - (slope * size + intercept)) ** 2 for size, value in zip(sizes, seconds)
+        (value - (slope * size + intercept)) ** 2 for size, value in zip(sizes, seconds, strict=True)
     )
     total = sum((value - mean) ** 2 for value in seconds)
     r_squared = 1.0 - residual / total if total > 0 else 1.0
