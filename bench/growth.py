@@ -49,9 +49,8 @@ def fit_line(sizes: Sequence[int], seconds: Sequence[float]) -> LinearFit:
         [float(size) for size in sizes], [float(value) for value in seconds]
     )
     mean = statistics.fmean(seconds)
-    residual = sum(
-        (value - (slope * size + intercept)) ** 2 for size, value in zip(sizes, seconds, strict=True)
-    )
+    points = zip(sizes, seconds, strict=True)
+    residual = sum((value - (slope * size + intercept)) ** 2 for size, value in points)
     total = sum((value - mean) ** 2 for value in seconds)
     r_squared = 1.0 - residual / total if total > 0 else 1.0
     return LinearFit(
