@@ -13,9 +13,15 @@ from typing import TypeVar
 
 import click
 
-from engine.cli.errors import Unavailable
+from engine.cli.errors import InvalidInput, Unavailable
 from engine.cli.render import dumps
-from engine.cli.settings import OUTPUT_FORMATS, Settings, pass_settings
+from engine.cli.settings import (
+    OUTPUT_FORMATS,
+    SUPPORTED_DATABASES,
+    Settings,
+    describe_url,
+    pass_settings,
+)
 from engine.db.setup import DB_URL_ENV, Database
 
 Result = TypeVar("Result")
@@ -44,7 +50,7 @@ def db_current(settings: Settings, output_format: str) -> None:
     """Show the schema revision of the database and the newest one of this Levante."""
     from engine.db.schema import schema_status
 
-    database = Database(settings.db_url, create=False)
+    database = _open(settings.db_url)
     try:
         status = _run(database, lambda: schema_status(database.engine))
     finally:
@@ -84,7 +90,7 @@ def db_upgrade(settings: Settings, sql: bool) -> None:
     """
     from engine.db.schema import upgrade_schema, write_upgrade_sql
 
-    database = Database(settings.db_url, create=False)
+    database = _open(settings.db_url)
     try:
         if sql:
             script = io.StringIO()
@@ -98,6 +104,11 @@ def db_upgrade(settings: Settings, sql: bool) -> None:
         database.dispose()
     if not status.pending:
         click.echo(f"The database is at the newest revision, {status.head}; nothing to do.")
+    elif status.current is None and status.unversioned_tables:
+        click.echo(
+            f"Adopted the existing tables, made before migrations, at revision "
+            f"{status.head}; their rows are kept."
+        )
     elif status.current is None:
         click.echo(f"Created the tables at revision {status.head}.")
     else:
@@ -105,6 +116,24 @@ def db_upgrade(settings: Settings, sql: bool) -> None:
             f"Upgraded the database from revision {status.current} to {status.head} "
             f"({len(status.pending)} migration(s))."
         )
+
+
+def _open(url: str | None) -> Database:
+    """Return the database of ``url`` without touching its schema.
+
+    Raises InvalidInput (exit status 2) for a malformed or unsupported URL.
+    """
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        return Database(url, create=False)
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as error:
+        # ImportError: SQLAlchemy knows the dialect, such as mysql://, but
+        # its driver is not installed.
+        raise InvalidInput(
+            f"unsupported database URL {describe_url(url)} ({type(error).__name__}: "
+            f"{str(error).splitlines()[0]}); use {SUPPORTED_DATABASES}"
+        ) from None
 
 
 def _run(database: Database, operation: Callable[[], Result]) -> Result:

@@ -285,7 +285,9 @@ def _check_host(
             if address in network:
                 raise EgressDenied(
                     f"{purpose} host {host!r} resolves to the denied address "
-                    f"{address} (network {network})"
+                    f"{address} (network {network}); an operator can change "
+                    f"{settings_key}.denied_cidrs in the action settings file "
+                    "named by LEVANTE_ACTION_SETTINGS"
                 )
 
 

@@ -6,6 +6,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from engine.cli import main
@@ -83,3 +84,10 @@ def test_upgrade_rejects_other_version(tmp_path: Path) -> None:
     sql = invoke(database, "upgrade", "--sql")
     assert sql.exit_code == 6
     assert "executions lacks" in sql.output
+
+
+@pytest.mark.parametrize("command", [["current"], ["upgrade"], ["upgrade", "--sql"]])
+def test_db_commands_reject_unsupported_url(command: list[str]) -> None:
+    result = CliRunner().invoke(main, ["--db", "foo://bar", "db", *command])
+    assert result.exit_code == 2
+    assert "unsupported database URL foo://bar" in result.output
