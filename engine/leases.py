@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import socket
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -58,18 +59,9 @@ def hand_back(session: Session, owner: str, action_ids: list[str]) -> int:
 
     Any process claims them again, as if no process had taken them.
     """
-    if not action_ids:
-        return 0
-    result = session.execute(
-        update(ActionExecution)
-        .where(
-            ActionExecution.id.in_(action_ids),
-            ActionExecution.lease_owner == owner,
-            ActionExecution.state == states.RUNNING,
-        )
-        .values(state=states.IDLE, lease_owner=None, lease_expires=None)
+    return _update_held(
+        session, owner, action_ids, state=states.IDLE, lease_owner=None, lease_expires=None
     )
-    return int(result.rowcount or 0)
 
 
 def end_now(session: Session, owner: str, action_ids: list[str]) -> int:
@@ -78,22 +70,18 @@ def end_now(session: Session, owner: str, action_ids: list[str]) -> int:
     Another process takes the actions over at its next sweep, as after a
     crash, instead of waiting for the leases to run out.
     """
-    if not action_ids:
-        return 0
-    result = session.execute(
-        update(ActionExecution)
-        .where(
-            ActionExecution.id.in_(action_ids),
-            ActionExecution.lease_owner == owner,
-            ActionExecution.state == states.RUNNING,
-        )
-        .values(lease_expires=utcnow())
-    )
-    return int(result.rowcount or 0)
+    return _update_held(session, owner, action_ids, lease_expires=utcnow())
 
 
 def renew(session: Session, owner: str, action_ids: list[str]) -> int:
     """Extend the leases ``owner`` holds on these actions; return how many."""
+    return _update_held(session, owner, action_ids, lease_expires=lease_until())
+
+
+def _update_held(
+    session: Session, owner: str, action_ids: list[str], **values: Any
+) -> int:
+    """Set ``values`` on the running actions of ``action_ids`` that ``owner`` holds."""
     if not action_ids:
         return 0
     result = session.execute(
@@ -103,7 +91,7 @@ def renew(session: Session, owner: str, action_ids: list[str]) -> int:
             ActionExecution.lease_owner == owner,
             ActionExecution.state == states.RUNNING,
         )
-        .values(lease_expires=lease_until())
+        .values(**values)
     )
     return int(result.rowcount or 0)
 
