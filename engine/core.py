@@ -220,23 +220,19 @@ class EngineCore:
                 if not busy and self._outcomes.empty():
                     break
                 left = deadline - time.monotonic()
+                if left <= 0:
+                    break
                 try:
-                    if left > 0:
-                        outcome = self._outcomes.get(timeout=min(left, 0.2))
-                    else:
-                        # Past the grace period: record what already arrived.
-                        outcome = self._outcomes.get_nowait()
+                    outcome = self._outcomes.get(timeout=min(left, 0.2))
                 except queue.Empty:
-                    if left <= 0:
-                        break
                     continue
-                batch = [outcome]
-                while len(batch) < MAX_EVENTS_PER_TRANSACTION:
-                    try:
-                        batch.append(self._outcomes.get_nowait())
-                    except queue.Empty:
-                        break
-                self._handle_batch(batch)
+                self._handle_batch([outcome, *self._take_queued(MAX_EVENTS_PER_TRANSACTION - 1)])
+            # Past the grace period, record what already arrived in one last
+            # pass. If the database is down, that batch goes back to the queue
+            # and is not tried again, so stopping cannot loop.
+            queued = self._take_queued(self._outcomes.qsize())
+            if queued:
+                self._handle_batch(queued)
             with self._lock:
                 left_running = list(self._running)
             if left_running:
@@ -677,6 +673,16 @@ class EngineCore:
                 continue
             self._submit(action)
 
+    def _take_queued(self, limit: int) -> list[_Outcome]:
+        """Return up to ``limit`` outcomes already queued, without waiting."""
+        taken: list[_Outcome] = []
+        while len(taken) < limit:
+            try:
+                taken.append(self._outcomes.get_nowait())
+            except queue.Empty:
+                break
+        return taken
+
     def _hand_back(self, actions: list[ActionExecution]) -> None:
         """Return actions scheduled while stopping to IDLE for other processes."""
         ids = [action.id for action in actions]
@@ -1102,13 +1108,7 @@ class EngineCore:
             outcome = self._outcomes.get(timeout=wait)
         except queue.Empty:
             return
-        batch = [outcome]
-        while len(batch) < MAX_EVENTS_PER_TRANSACTION:
-            try:
-                batch.append(self._outcomes.get_nowait())
-            except queue.Empty:
-                break
-        self._handle_batch(batch)
+        self._handle_batch([outcome, *self._take_queued(MAX_EVENTS_PER_TRANSACTION - 1)])
 
     # --------------------------------------------------------- housekeeping
 

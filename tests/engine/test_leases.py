@@ -344,3 +344,23 @@ def test_drain_ends_lease_of_slow_action(
         action = session.scalars(select(ActionExecution)).one()
     assert action.state == "RUNNING"
     assert action.lease_expires <= utcnow()
+
+
+def test_drain_gives_up_on_requeued_results(
+    make_engine: Callable[..., Any], monkeypatch: Any
+) -> None:
+    core = make_engine()
+    requeued: list[Any] = []
+
+    def database_down(batch: list[Any]) -> None:
+        # What _handle_batch does during an outage: the results go back.
+        requeued.extend(batch)
+        for outcome in batch:
+            core._outcomes.put(outcome)
+
+    monkeypatch.setattr(core, "_handle_batch", database_down)
+    core._outcomes.put(object())
+    started = time.monotonic()
+    assert core.drain(grace=0) == 0
+    assert time.monotonic() - started < 2
+    assert len(requeued) == 1
