@@ -172,9 +172,9 @@ def start_execution(
     With an ``id`` that an execution of this project already has, nothing
     starts and the response is that execution with status 200.
     """
-    wanted_id = str(body.id) if body.id is not None else None
-    if wanted_id is not None:
-        existing = _existing(core, wanted_id, project)
+    chosen_id = str(body.id) if body.id is not None else None
+    if chosen_id is not None:
+        existing = _existing(core, chosen_id, project)
         if existing is not None:
             response.status_code = 200
             return existing
@@ -201,7 +201,7 @@ def start_execution(
             project_id=project,
             description=body.description,
             cloud=body.cloud,
-            execution_id=wanted_id,
+            execution_id=chosen_id,
         )
     except StartError as error:
         raise _start_error(error) from None

@@ -128,7 +128,7 @@ def _open(url: str | None) -> Database:
     try:
         return Database(url, create=False)
     except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as error:
-        # ImportError: SQLAlchemy knows the dialect, such as mysql://, but
+        # ImportError: SQLAlchemy has the dialect, such as mysql://, but
         # its driver is not installed.
         raise InvalidInput(
             f"unsupported database URL {describe_url(url)} ({type(error).__name__}: "

@@ -284,7 +284,7 @@ class RemoteService:
         execution goes on once the database is back. Each retry waits the
         response's ``Retry-After`` seconds. The retries stop at ``deadline``
         (a ``time.monotonic()`` value, raising TimeoutError) or after
-        ``OUTAGE_PATIENCE`` seconds without another answer.
+        ``OUTAGE_PATIENCE`` seconds without a response other than 503.
 
         Raises:
             TimeoutError: ``deadline`` passed during the outage.

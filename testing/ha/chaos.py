@@ -68,12 +68,12 @@ class Submitter(threading.Thread):
             run_key = f"{shape.name}-{index}"
             # Chosen here, so a start retried after the API died mid-request
             # cannot create a second execution of the same run.
-            wanted_id = str(uuid.uuid4())
+            chosen_id = str(uuid.uuid4())
             deadline = time.monotonic() + self.give_up_after
             while True:
                 try:
                     execution_id = self.client.start(
-                        shape, run_key, self.delay, wanted_id
+                        shape, run_key, self.delay, chosen_id
                     )
                     break
                 except ApiError as error:
@@ -116,8 +116,8 @@ class ChaosLog:
     #: Restarts after which the process exited again on its own (such as
     #: when it started while the database was down), with their exit codes.
     crashed_restarts: list[int] = field(default_factory=list)
-    #: Times the API process was down: from its kill until /health answered
-    #: again (None while it has not).
+    #: Times the API process was down: from its kill until /health returned
+    #: 200 again (None until it does).
     api_down: list[tuple[float, float | None]] = field(default_factory=list)
 
     def api_was_down(self, at: float, grace: float) -> bool:

@@ -628,7 +628,7 @@ def test_cloud_errors_exit_like_plan(
 def flaky_client(
     monkeypatch: pytest.MonkeyPatch, failures: int, retry_after: str = "0"
 ) -> list[str]:
-    """Make the next ``failures`` reads of one execution answer 503.
+    """Make the next ``failures`` reads of one execution return 503.
 
     Returns the paths that got a 503, in order.
     """
